@@ -1,0 +1,172 @@
+"""The `coproduce` command: serve, migrate, demo, users."""
+
+import secrets
+import sys
+
+import click
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from app.accounts import service as accounts
+from app.accounts.models import Role
+from app.areas import service as areas
+from app.areas.models import Area, Region
+from app.core.db import make_engine, session_scope
+from app.core.forms import Form
+from app.core.migrations import DatabaseNotMigrated, check_migrated, upgrade
+from app.core.security import MIN_PASSWORD_LENGTH
+from app.core.settings import get_settings
+
+DEMO_REGION = "Demo region"
+DEMO_AREAS = ("Northfield (demo)", "Southdale (demo)")
+DEMO_EMAIL_DOMAIN = "demo.coproduce.example"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Coproduce: co-production evidence for SEND local areas."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or update the database schema (alembic upgrade head)."""
+    settings = get_settings()
+    engine = make_engine(settings)
+    upgrade(engine)
+    click.echo(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default: HOST setting).")
+@click.option("--port", default=None, type=int, help="Port to listen on (default: PORT setting).")
+@click.option("--workers", default=None, type=int, help="Worker processes (default: WORKERS setting).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the app with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        check_migrated(engine)
+    except DatabaseNotMigrated as error:
+        raise click.ClickException(str(error)) from error
+    workers = workers or settings.workers
+    if workers > 1 and engine.dialect.name == "sqlite":
+        raise click.ClickException("SQLite serves one process: set WORKERS=1, or use PostgreSQL for more.")
+    settings.resolved_secret_key()  # made once here, before any worker starts
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"{settings.service_name} is running at http://{host}:{port} (press Ctrl+C to stop)")
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@main.command()
+def demo() -> None:
+    """Load a demo region, two areas and demo staff accounts (once; later runs change nothing)."""
+    engine = make_engine(get_settings())
+    check_or_exit(engine)
+    admin_email = f"admin@{DEMO_EMAIL_DOMAIN}"
+    with session_scope(engine) as session:
+        if accounts.get_user_by_email(session, admin_email) is not None:
+            click.echo(f"Demo data is already loaded. Demo admin: {admin_email}")
+            click.echo("Forgotten the password? Run: .venv/bin/coproduce users set-password " + admin_email)
+            return
+        region = session.exec(select(Region).where(Region.name == DEMO_REGION)).first()
+        region = region or areas.create_region(session, name=DEMO_REGION)
+        demo_areas: list[Area] = []
+        for name in DEMO_AREAS:
+            existing = session.exec(select(Area).where(Area.name == name)).first()
+            demo_areas.append(existing or areas.create_area(session, areas.AreaDetails(name, None, region.id, 10)))
+        people = [
+            (admin_email, "Demo Admin", Role.admin, None),
+            (f"commissioner@{DEMO_EMAIL_DOMAIN}", "Demo Commissioner", Role.commissioner, demo_areas[0].id),
+            (f"facilitator@{DEMO_EMAIL_DOMAIN}", "Demo Facilitator", Role.facilitator, demo_areas[0].id),
+        ]
+        credentials = []
+        for email, name, role, area_id in people:
+            password = secrets.token_urlsafe(12)
+            if accounts.get_user_by_email(session, email) is None:
+                accounts.create_user(session, email=email, name=name, password=password, role=role, area_id=area_id)
+                credentials.append((role.label, email, password))
+    banner = "=" * 72
+    click.echo(banner)
+    click.echo("DEMO ACCOUNTS: for trying Coproduce out only. Shown this once.")
+    for label, email, password in credentials:
+        click.echo(f"  {label:<13} {email:<40} {password}")
+    click.echo("Do not use demo accounts for real work. Sign in at http://127.0.0.1:8000/sign-in")
+    click.echo(banner)
+
+
+def check_or_exit(engine: Engine) -> None:
+    try:
+        check_migrated(engine)
+    except DatabaseNotMigrated as error:
+        raise click.ClickException(str(error)) from error
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--area", "area_name", default=None, help="The area's name (needed for commissioners and facilitators).")
+@click.password_option(help="Prompted for when not given.")
+def create_user(email: str, name: str, role: str, area_name: str | None, password: str) -> None:
+    """Create a staff account."""
+    engine = make_engine(get_settings())
+    check_or_exit(engine)
+    form = Form({"email": email, "name": name, "password": password})
+    email = form.email("email")
+    form.text("name", label="a name", max_length=120)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        form.error("password", f"The password must be {MIN_PASSWORD_LENGTH} characters or more")
+    if not form.ok:
+        raise click.ClickException("; ".join(form.errors.values()))
+    with session_scope(engine) as session:
+        area_id = None
+        if area_name:
+            area = session.exec(select(Area).where(Area.name == area_name)).first()
+            if area is None:
+                known = ", ".join(a.name for a in areas.list_all_areas(session)) or "none yet"
+                raise click.ClickException(f"No area called {area_name!r}. Areas: {known}")
+            area_id = area.id
+        try:
+            user = accounts.create_user(
+                session, email=email, name=name, password=password, role=Role(role), area_id=area_id
+            )
+        except accounts.AccountError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"Created {user.role.label.lower()} {user.email}")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given.")
+def set_password(email: str, password: str) -> None:
+    """Set a new password for a staff account (and sign out its sessions)."""
+    engine = make_engine(get_settings())
+    check_or_exit(engine)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password must be {MIN_PASSWORD_LENGTH} characters or more.")
+    with session_scope(engine) as session:
+        user = accounts.get_user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"No account with the email {email}")
+        accounts.set_password(session, user, password)
+    click.echo(f"Password changed for {email}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Jinja environment and the one helper that renders a whole page or, for htmx, its fragment."""
+
+import hashlib
+from functools import cache
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2.utils import missing
+from jinja2_fragments import render_block
+
+from app.core.security import LazyCsrfToken, pop_flashes
+from app.core.settings import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+class LoudUndefined(ChainableUndefined):
+    """Fails when a missing top-level variable or object attribute is printed or iterated.
+
+    GOV.UK macros read optional keys off their `params` dict and test unset locals, so missing
+    dict keys stay quietly empty and tests of truth stay false. A typo in a page's own variables
+    still fails the test that renders it instead of printing nothing.
+    """
+
+    __slots__ = ()
+
+    def _is_loud(self) -> bool:
+        return self._undefined_obj is missing or not isinstance(self._undefined_obj, dict | ChainableUndefined)
+
+    def __str__(self) -> str:
+        if self._is_loud():
+            self._fail_with_undefined_error()
+        return ""
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __iter__(self) -> Any:
+        if self._is_loud():
+            self._fail_with_undefined_error()
+        return iter(())
+
+
+@cache
+def static_url(path: str) -> str:
+    """A URL for a file under static/ that changes when the file does, so it can be cached for long."""
+    try:
+        digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+    except FileNotFoundError:
+        return f"/static/{path}"
+    return f"/static/{path}?v={digest}"
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(TEMPLATES_DIR),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+            ]
+        ),
+        autoescape=True,
+        undefined=LoudUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static_url"] = static_url
+    return env
+
+
+environment = make_environment()
+
+
+def is_htmx(request: Request) -> bool:
+    """A request from htmx that wants a fragment (a boosted link still wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str = "content",
+) -> HTMLResponse:
+    """The whole page, or only `block` of the same template when htmx asks for a fragment."""
+    values = {**page_context(request), **(context or {})}
+    if is_htmx(request):
+        html = render_block(environment, template, block, values)
+    else:
+        html = environment.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def redirect(request: Request, url: str) -> Response:
+    """After a successful POST: 303 for a plain form, HX-Redirect for htmx."""
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page needs: the request, the service name, the signed-in user, the CSRF token, flashes."""
+    settings = request.app.state.settings
+    has_session = "session" in request.scope  # not so on the last-resort 500 page
+    return {
+        "request": request,
+        "service_name": settings.service_name,
+        "organisation_name": settings.organisation_name,
+        "current_user": getattr(request.state, "user", None),
+        "signed_in": has_session and "uid" in request.session,
+        "csrf_token": LazyCsrfToken(request) if has_session else "",
+        "flashes": pop_flashes(request) if has_session else [],
+    }

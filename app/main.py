@@ -1,0 +1,59 @@
+"""create_app(): settings, database, middleware, routers and error pages."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.accounts.routes import router as accounts_router
+from app.areas.routes import router as areas_router
+from app.core.db import WriteGate, make_engine
+from app.core.errors import install_error_handlers
+from app.core.migrations import check_migrated
+from app.core.security import SecurityHeadersMiddleware, verify_csrf
+from app.core.settings import Settings, get_settings
+from app.core.templating import STATIC_DIR
+from app.pages.routes import router as pages_router
+
+SESSION_COOKIE = "coproduce_session"
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_migrated(engine)
+        yield
+
+    app = FastAPI(
+        title=settings.service_name,
+        lifespan=lifespan,
+        dependencies=[Depends(verify_csrf)],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.write_gate = WriteGate(engine)
+    app.state.secret_key = settings.resolved_secret_key()
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=app.state.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_hours * 3600,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (pages_router, accounts_router, areas_router):
+        app.include_router(router)
+    install_error_handlers(app)
+    return app
