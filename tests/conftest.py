@@ -125,7 +125,9 @@ class CheckedClient(TestClient):
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
         if response.headers.get("content-type", "").startswith("text/html") and response.text:
-            check_html(response.text, f"{method} {url}")
+            headers = kwargs.get("headers") or {}
+            fragment = headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+            check_html(response.text, f"{method} {url}", fragment=fragment)
         return response
 
     def csrf_token(self, page: str = "/sign-in") -> str:
@@ -205,3 +207,13 @@ class Factory:
 @pytest.fixture
 def make(db: Session) -> Factory:
     return Factory(db)
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, unmigrated database of each kind, for tests that need real commits."""
+    engine, pg_name = make_test_engine(request.param, tmp_path)
+    yield engine
+    engine.dispose()
+    if pg_name:
+        _drop_postgres_database(pg_name)

@@ -16,13 +16,15 @@ class PageProblem(AssertionError):
     pass
 
 
-def check_html(html: str, url: str) -> ET.Element:
+def check_html(html: str, url: str, *, fragment: bool = False) -> ET.Element:
+    """Check a whole page, or an htmx fragment (which has no <title> of its own)."""
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
     try:
-        document = parser.parse(html)
+        document = parser.parseFragment(html) if fragment else parser.parse(html)
     except html5lib.html5parser.ParseError as error:
         raise PageProblem(f"{url}: not valid HTML: {error}") from error
-    problems = [*_title(document), *_ids(document), *_labels(document), *_forms(document), *_references(document)]
+    checks = [_ids, _labels, _forms] + ([] if fragment else [_title, _references])
+    problems = [problem for check in checks for problem in check(document)]
     if problems:
         raise PageProblem(f"{url}:\n  " + "\n  ".join(problems))
     return document

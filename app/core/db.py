@@ -123,4 +123,6 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the route returns, before the response is sent, so a
+# failed commit is an error page and never a success page for something that was not stored.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -2,8 +2,10 @@
 
 import hashlib
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import govuk_frontend_jinja
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
@@ -14,6 +16,7 @@ from app.core.security import LazyCsrfToken, pop_flashes
 from app.core.settings import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+FORM_MACROS = ("text_input", "password_input", "textarea", "radios", "select", "submit")
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
@@ -71,7 +74,25 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["static_url"] = static_url
+    _add_component_macros(env)
     return env
+
+
+def _add_component_macros(env: Environment) -> None:
+    """Every GOV.UK component macro (govukButton, ...) and our form macros, as globals.
+
+    Globals rather than per-template imports, because rendering one block for htmx skips a
+    template's top-level imports.
+    """
+    components = Path(govuk_frontend_jinja.__file__).parent / "templates" / "components"
+    for folder in sorted(components.iterdir()):
+        if (folder / "macro.html").exists():
+            name = "govuk" + "".join(part.capitalize() for part in folder.name.split("-"))
+            module = env.get_template(f"govuk_frontend_jinja/components/{folder.name}/macro.html").module
+            env.globals[name] = getattr(module, name)
+    forms = env.get_template("components/forms.html").module
+    for name in FORM_MACROS:
+        env.globals[name] = getattr(forms, name)
 
 
 environment = make_environment()

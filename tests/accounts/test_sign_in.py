@@ -141,7 +141,8 @@ def test_repeated_failures_lock_the_email_for_a_while(client: CheckedClient, mak
 
 
 def test_an_unknown_email_locks_exactly_like_a_real_one(client: CheckedClient) -> None:
-    statuses = [client.submit("/sign-in", {"email": "ghost@example.org", "password": "x"}).status_code for _ in range(5)]
+    ghost = {"email": "ghost@example.org", "password": "x"}
+    statuses = [client.submit("/sign-in", ghost).status_code for _ in range(5)]
     assert statuses == [400, 400, 400, 400, 429]
 
 

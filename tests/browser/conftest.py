@@ -1,0 +1,215 @@
+"""One real server and one Chromium per run; a fresh browser context per test.
+
+The server is `coproduce serve` in a subprocess on its own SQLite database, set up through the
+CLI as an operator would: migrate, an admin account, the demo region and areas.
+"""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, StorageState, sync_playwright
+
+from .pages import Account, SignInPage
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+# Without these, Chromium's connections to the closed network pile up and it stalls (see RECIPES.md).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MISSING_CHROMIUM = (
+    f"BROWSER TESTS NOT RUN: {CHROMIUM} is missing. Install Debian's chromium "
+    "(`apt-get install -y chromium`, or `make browser` as root). Under CI=true they fail instead."
+)
+SERVER_START_SECONDS = 30
+DESKTOP, PHONE = 1280, 390
+
+_browser_items = pytest.StashKey[int]()
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI") == "true"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark everything in this folder `browser`; skip it loudly when there is no Chromium (outside CI)."""
+    count = 0
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            count += 1
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists() and not _in_ci():
+                item.add_marker(pytest.mark.skip(reason=MISSING_CHROMIUM))
+    config.stash[_browser_items] = count
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if config.stash.get(_browser_items, 0) and not CHROMIUM.exists():
+        terminalreporter.write_sep("!", MISSING_CHROMIUM, red=_in_ci(), yellow=not _in_ci(), bold=True)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    admin: Account
+    log: Path
+
+
+def _coproduce() -> str:
+    """The CLI installed next to this Python, so the tests drive the same package."""
+    beside = Path(sys.executable).with_name("coproduce")
+    found = str(beside) if beside.exists() else shutil.which("coproduce")
+    if found is None:
+        raise RuntimeError("the `coproduce` command is not installed: run `make setup`")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _run_cli(args: list[str], env: dict[str, str], cwd: Path) -> None:
+    result = subprocess.run(
+        [_coproduce(), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"coproduce {args[0]} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"coproduce serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"coproduce serve did not answer /healthz in {SERVER_START_SECONDS}s:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("browser-server")
+    # Explicit settings, so neither the caller's shell nor a project .env (cwd is the data dir) leaks in.
+    env = {**os.environ, "ENVIRONMENT": "test", "DATA_DIR": str(data_dir), "DATABASE_URL": "", "SECRET_KEY": ""}
+    admin = Account(email="ada@browser-tests.example", name="Ada Lovelace", password=secrets.token_urlsafe(16))
+    _run_cli(["migrate"], env, data_dir)
+    create_admin = ["users", "create", "--email", admin.email, "--name", admin.name, "--role", "admin"]
+    _run_cli([*create_admin, "--password", admin.password], env, data_dir)
+    _run_cli(["demo"], env, data_dir)  # a region, two areas and staff in them
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = data_dir / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [_coproduce(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=data_dir,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_healthy(url, process, log)
+            yield Server(url=url, admin=admin, log=log)
+        finally:
+            _stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        if _in_ci():
+            pytest.fail(MISSING_CHROMIUM, pytrace=False)
+        pytest.skip(MISSING_CHROMIUM)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def admin_state(browser: Browser, server: Server) -> StorageState:
+    """Cookies of one signed-in admin, so most tests start signed in without the form."""
+    context = browser.new_context(base_url=server.url)
+    try:
+        page = context.new_page()
+        SignInPage(page).open().sign_in(server.admin)
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[OpenPage]:
+    """A page in a new context: `open_page(width, signed_in=..., javascript=..., axe=...)`."""
+    contexts = []
+
+    def open_page(width: int = DESKTOP, *, signed_in: bool = False, javascript: bool = True, axe: bool = False) -> Page:
+        context = browser.new_context(
+            base_url=server.url,
+            viewport={"width": width, "height": 800},
+            java_script_enabled=javascript,
+            bypass_csp=axe,  # axe-core goes in as an inline script, which our CSP rightly refuses
+            storage_state=request.getfixturevalue("admin_state") if signed_in else None,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_paths(browser: Browser, server: Server, admin_state: StorageState) -> dict[str, str]:
+    """Paths of an area and a staff account from the demo data, read off the pages that list them."""
+    context = browser.new_context(base_url=server.url, storage_state=admin_state)
+    try:
+        page = context.new_page()
+        page.goto("/areas")
+        area = page.locator("table a[href^='/areas/']").first.get_attribute("href")
+        page.goto("/users")
+        user = page.locator("table a[href$='/edit']").last.get_attribute("href")
+    finally:
+        context.close()
+    assert area and user, "the demo data should give an area and a staff account"
+    return {"area": area, "user_edit": user}

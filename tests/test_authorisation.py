@@ -1,0 +1,141 @@
+"""Who may use which staff route: every route x every role x own or other area, and anonymous.
+
+A route added without a role requirement, or without a row here, fails `test_every_route_is_in_the_matrix`.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from app.accounts.auth import role_requirements
+from app.accounts.models import Role, User
+from app.areas.models import Area, Region
+from tests.conftest import CheckedClient, Factory
+
+ADMIN = frozenset({Role.admin})
+STAFF = frozenset(Role)
+
+# Routes anyone may use, signed in or not. Everything else is a staff route.
+PUBLIC_ROUTES = {
+    ("GET", "/"),
+    ("GET", "/healthz"),
+    ("GET", "/sign-in"),
+    ("POST", "/sign-in"),
+    ("POST", "/sign-out"),
+    ("GET", "/accessibility"),
+    ("GET", "/privacy"),
+}
+
+# (method, path) -> roles allowed. Paths with {area_id} are checked against the user's own area and another.
+STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
+    ("GET", "/account/password"): STAFF,
+    ("POST", "/account/password"): STAFF,
+    ("GET", "/areas"): STAFF,
+    ("GET", "/areas/new"): ADMIN,
+    ("POST", "/areas/new"): ADMIN,
+    ("GET", "/areas/{area_id}"): STAFF,
+    ("GET", "/areas/{area_id}/edit"): ADMIN,
+    ("POST", "/areas/{area_id}/edit"): ADMIN,
+    ("GET", "/regions/new"): ADMIN,
+    ("POST", "/regions/new"): ADMIN,
+    ("GET", "/regions/{region_id}/edit"): ADMIN,
+    ("POST", "/regions/{region_id}/edit"): ADMIN,
+    ("GET", "/users"): ADMIN,
+    ("GET", "/users/new"): ADMIN,
+    ("POST", "/users/new"): ADMIN,
+    ("GET", "/users/{user_id}/edit"): ADMIN,
+    ("POST", "/users/{user_id}/edit"): ADMIN,
+    ("GET", "/site-pages/{slug}/edit"): ADMIN,
+    ("POST", "/site-pages/{slug}/edit"): ADMIN,
+}
+
+
+def app_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
+    """Every (method, path) the app answers, with its route, including routes of included routers."""
+    return {
+        (method, context.path): context
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+        for method in context.methods or ()
+        if method != "HEAD"
+    }
+
+
+def test_every_route_is_in_the_matrix(app: FastAPI) -> None:
+    routes = app_routes(app)
+    unlisted = set(routes) - PUBLIC_ROUTES - set(STAFF_ROUTES)
+    assert not unlisted, f"add these routes to STAFF_ROUTES or PUBLIC_ROUTES: {sorted(unlisted)}"
+    assert not (set(STAFF_ROUTES) | PUBLIC_ROUTES) - set(routes), "the matrix lists routes that no longer exist"
+
+
+@pytest.mark.parametrize("key", sorted(STAFF_ROUTES), ids=[f"{m} {p}" for m, p in sorted(STAFF_ROUTES)])
+def test_every_staff_route_requires_exactly_its_roles(app: FastAPI, key: tuple[str, str]) -> None:
+    requirements = role_requirements(app_routes(app)[key].dependant)
+    assert requirements == {STAFF_ROUTES[key]}, f"{key} requires {requirements}"
+
+
+@pytest.mark.parametrize("key", sorted(PUBLIC_ROUTES), ids=[f"{m} {p}" for m, p in sorted(PUBLIC_ROUTES)])
+def test_public_routes_need_no_role(app: FastAPI, key: tuple[str, str]) -> None:
+    assert role_requirements(app_routes(app)[key].dependant) == set()
+
+
+@dataclass
+class World:
+    own: Area
+    other: Area
+    region: Region
+    other_user: User
+
+
+@pytest.fixture
+def world(make: Factory) -> World:
+    region = make.region()
+    own, other = make.area(region=region), make.area(region=region)
+    return World(own=own, other=other, region=region, other_user=make.user(Role.facilitator, other))
+
+
+def concrete_path(path: str, area: Area, world: World) -> str:
+    return path.format(
+        area_id=area.id, region_id=world.region.id, user_id=world.other_user.id, slug="accessibility"
+    )
+
+
+CASES = [
+    (method, path, role, scope)
+    for (method, path) in sorted(STAFF_ROUTES)
+    for role in [None, *Role]
+    for scope in (["own", "other"] if "{area_id}" in path else ["own"])
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "scope"),
+    CASES,
+    ids=[f"{m} {p} {r.value if r else 'anonymous'} {s}" for m, p, r, s in CASES],
+)
+def test_access(
+    client: CheckedClient, make: Factory, world: World, method: str, path: str, role: Role | None, scope: str
+) -> None:
+    if role is not None:
+        client.sign_in(make.user(role, world.own))
+    url = concrete_path(path, world.own if scope == "own" else world.other, world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        # An empty form with a valid token: allowed users reach validation (400), others never do.
+        token = client.csrf_token("/" if role else "/sign-in")
+        response = client.post(url, data={"csrf_token": token})
+
+    allowed = role in STAFF_ROUTES[(method, path)]
+    if role is None:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/sign-in")
+    elif not allowed:
+        assert response.status_code == 403
+    elif scope == "other" and role != Role.admin:
+        assert response.status_code == 404  # another area's pages do not admit they exist
+    else:
+        assert response.status_code == (200 if method == "GET" else 400)
