@@ -2,6 +2,8 @@
 
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from sqlalchemy.engine import Engine
@@ -22,6 +24,19 @@ DEMO_AREAS = ("Northfield (demo)", "Southdale (demo)")
 DEMO_EMAIL_DOMAIN = "demo.coproduce.example"
 
 
+@contextmanager
+def database() -> Iterator[Engine]:
+    """The configured database, refused if it is not migrated, and closed afterwards."""
+    engine = make_engine(get_settings())
+    try:
+        check_migrated(engine)
+        yield engine
+    except DatabaseNotMigrated as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        engine.dispose()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Coproduce: co-production evidence for SEND local areas."""
@@ -30,9 +45,11 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Create or update the database schema (alembic upgrade head)."""
-    settings = get_settings()
-    engine = make_engine(settings)
-    upgrade(engine)
+    engine = make_engine(get_settings())
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     click.echo(f"Database is up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
@@ -45,13 +62,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     settings = get_settings()
-    engine = make_engine(settings)
-    try:
-        check_migrated(engine)
-    except DatabaseNotMigrated as error:
-        raise click.ClickException(str(error)) from error
+    with database() as engine:
+        dialect = engine.dialect.name
     workers = workers or settings.workers
-    if workers > 1 and engine.dialect.name == "sqlite":
+    if workers > 1 and dialect == "sqlite":
         raise click.ClickException("SQLite serves one process: set WORKERS=1, or use PostgreSQL for more.")
     settings.resolved_secret_key()  # made once here, before any worker starts
     host, port = host or settings.host, port or settings.port
@@ -71,10 +85,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 @main.command()
 def demo() -> None:
     """Load a demo region, two areas and demo staff accounts (once; later runs change nothing)."""
-    engine = make_engine(get_settings())
-    check_or_exit(engine)
     admin_email = f"admin@{DEMO_EMAIL_DOMAIN}"
-    with session_scope(engine) as session:
+    with database() as engine, session_scope(engine) as session:
         if accounts.get_user_by_email(session, admin_email) is not None:
             click.echo(f"Demo data is already loaded. Demo admin: {admin_email}")
             click.echo("Forgotten the password? Run: .venv/bin/coproduce users set-password " + admin_email)
@@ -105,13 +117,6 @@ def demo() -> None:
     click.echo(banner)
 
 
-def check_or_exit(engine: Engine) -> None:
-    try:
-        check_migrated(engine)
-    except DatabaseNotMigrated as error:
-        raise click.ClickException(str(error)) from error
-
-
 @main.group()
 def users() -> None:
     """Staff accounts."""
@@ -125,8 +130,6 @@ def users() -> None:
 @click.password_option(help="Prompted for when not given.")
 def create_user(email: str, name: str, role: str, area_name: str | None, password: str) -> None:
     """Create a staff account."""
-    engine = make_engine(get_settings())
-    check_or_exit(engine)
     form = Form({"email": email, "name": name, "password": password})
     email = form.email("email")
     form.text("name", label="a name", max_length=120)
@@ -134,7 +137,7 @@ def create_user(email: str, name: str, role: str, area_name: str | None, passwor
         form.error("password", f"The password must be {MIN_PASSWORD_LENGTH} characters or more")
     if not form.ok:
         raise click.ClickException("; ".join(form.errors.values()))
-    with session_scope(engine) as session:
+    with database() as engine, session_scope(engine) as session:
         area_id = None
         if area_name:
             area = session.exec(select(Area).where(Area.name == area_name)).first()
@@ -156,11 +159,9 @@ def create_user(email: str, name: str, role: str, area_name: str | None, passwor
 @click.password_option(help="Prompted for when not given.")
 def set_password(email: str, password: str) -> None:
     """Set a new password for a staff account (and sign out its sessions)."""
-    engine = make_engine(get_settings())
-    check_or_exit(engine)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"The password must be {MIN_PASSWORD_LENGTH} characters or more.")
-    with session_scope(engine) as session:
+    with database() as engine, session_scope(engine) as session:
         user = accounts.get_user_by_email(session, email)
         if user is None:
             raise click.ClickException(f"No account with the email {email}")

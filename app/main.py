@@ -23,12 +23,15 @@ SESSION_COOKIE = "coproduce_session"
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    owns_engine = engine is None
     engine = engine or make_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_migrated(engine)
         yield
+        if owns_engine:
+            engine.dispose()
 
     app = FastAPI(
         title=settings.service_name,

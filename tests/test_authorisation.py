@@ -98,9 +98,7 @@ def world(make: Factory) -> World:
 
 
 def concrete_path(path: str, area: Area, world: World) -> str:
-    return path.format(
-        area_id=area.id, region_id=world.region.id, user_id=world.other_user.id, slug="accessibility"
-    )
+    return path.format(area_id=area.id, region_id=world.region.id, user_id=world.other_user.id, slug="accessibility")
 
 
 CASES = [

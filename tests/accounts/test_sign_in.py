@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD, CheckedClient, Factory
 def test_sign_in_page_is_public(client: CheckedClient) -> None:
     response = client.get("/sign-in")
     assert response.status_code == 200
-    assert "<h1 class=\"govuk-heading-l\">Sign in</h1>" in response.text
+    assert '<h1 class="govuk-heading-l">Sign in</h1>' in response.text
 
 
 def test_staff_sign_in_and_out(client: CheckedClient, make: Factory) -> None:

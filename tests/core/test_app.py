@@ -56,7 +56,7 @@ def test_htmx_requests_get_the_fragment_only(client: CheckedClient) -> None:
     full = client.get("/sign-in")
     fragment = client.get("/sign-in", headers={"HX-Request": "true"})
     assert "<html" in full.text and "<html" not in fragment.text
-    assert "<h1 class=\"govuk-heading-l\">Sign in</h1>" in fragment.text
+    assert '<h1 class="govuk-heading-l">Sign in</h1>' in fragment.text
     boosted = client.get("/sign-in", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.text
 
