@@ -4,6 +4,8 @@ SQLite: WAL, foreign keys, a busy timeout, and writes serialised in the process 
 `BEGIN IMMEDIATE` (see RECIPES.md: naive concurrent writes fail). PostgreSQL: plain transactions.
 """
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any
@@ -58,22 +60,22 @@ def is_sqlite(engine: Engine) -> bool:
 class WriteGate:
     """Serialises write transactions within one process when the database is SQLite.
 
-    An anyio lock, not a thread lock: waiting requests must not hold worker threads,
-    or the holder could starve for a thread to finish in.
+    An async lock, not a thread lock: waiting requests must not hold worker threads, or the
+    holder could starve for a thread to finish in. One lock per event loop (a server has one;
+    a test client may start several), with SQLite's busy timeout as the backstop between them.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.enabled = is_sqlite(engine)
-        self._lock: anyio.Lock | None = None
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Lock] = weakref.WeakKeyDictionary()
 
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:
         if not self.enabled:
             yield
             return
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:
+        lock = self._locks.setdefault(asyncio.get_running_loop(), anyio.Lock())
+        async with lock:
             yield
 
 
