@@ -1,8 +1,8 @@
 """Every table, imported in one place for Alembic and the schema test."""
 
-from app.accounts.models import SignInFailure, User
+from app.accounts.models import EndedSession, SignInFailure, User
 from app.areas.models import Area, Region
 from app.core.schema import metadata
 from app.pages.models import SitePage
 
-__all__ = ["Area", "Region", "SignInFailure", "SitePage", "User", "metadata"]
+__all__ = ["Area", "EndedSession", "Region", "SignInFailure", "SitePage", "User", "metadata"]

@@ -3,14 +3,17 @@
 Every staff route depends on `require_role(...)`; a meta-test fails if one does not.
 """
 
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 
 from app.accounts.models import Role, User
-from app.accounts.service import get_user
+from app.accounts.service import end_session, get_user, session_has_ended
 from app.core.db import SessionDep
 
 ROLE_REQUIREMENT = "__coproduce_roles__"
@@ -25,27 +28,50 @@ class Forbidden(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who is signed in, as pages show it: plain values, safe to read after the request's
+    database session has closed (an error page renders after a rollback)."""
+
+    id: int
+    name: str
+    email: str
+    role: Role
+    area_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> "Viewer":
+        assert user.id is not None
+        return cls(user.id, user.name, user.email, user.role, user.area_id)
+
+
 def sign_in(request: Request, user: User) -> None:
     """Start a fresh session for the user (a new cookie, so an old one cannot be fixed on them)."""
     request.session.clear()
     request.session["uid"] = user.id
     request.session["sv"] = user.session_version
+    request.session["sid"] = secrets.token_urlsafe(24)
 
 
-def sign_out(request: Request) -> None:
+def sign_out(request: Request, session: SessionDep, max_age: timedelta) -> None:
+    """End this session for good: the cookie is cleared, and refused if it is ever sent again."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        end_session(session, session_id, lasts=max_age)
     request.session.clear()
 
 
 def load_user(request: Request, session: SessionDep) -> User | None:
     """The signed-in, active user whose password has not changed since, or None."""
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
+    uid, session_id = request.session.get("uid"), request.session.get("sid")
+    if not isinstance(uid, int) or not isinstance(session_id, str):
         return None
     user = get_user(session, uid)
-    if user is None or not user.is_active or user.session_version != request.session.get("sv"):
+    valid = user is not None and user.is_active and user.session_version == request.session.get("sv")
+    if user is None or not valid or session_has_ended(session, session_id):
         request.session.clear()
         return None
-    request.state.user = user
+    request.state.user = Viewer.of(user)
     return user
 
 

@@ -53,3 +53,12 @@ class SignInFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subject: str = Field(max_length=64, index=True)
     failed_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class EndedSession(SQLModel, table=True):
+    """A signed-out session: its cookie is refused from then on, though its signature is still good."""
+
+    __tablename__ = "ended_session"
+
+    session_hash: str = Field(primary_key=True, max_length=64, description="SHA-256 of the session's id")
+    ends_at: datetime = Field(index=True, description="When the cookie would have expired anyway")

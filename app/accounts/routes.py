@@ -74,8 +74,9 @@ def sign_in_submit(request: Request, session: SessionDep, data: FormData) -> Res
 
 
 @router.post("/sign-out")
-def sign_out_submit(request: Request) -> Response:
-    sign_out(request)
+def sign_out_submit(request: Request, session: SessionDep) -> Response:
+    settings: Settings = request.app.state.settings
+    sign_out(request, session, timedelta(hours=settings.session_max_age_hours))
     flash(request, "You have signed out.")
     return redirect(request, "/sign-in")
 

@@ -1,12 +1,13 @@
 """Staff accounts: creating and changing them, signing in, and slowing down guessing."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from app.accounts.models import Role, SignInFailure, User
+from app.accounts.models import EndedSession, Role, SignInFailure, User
 from app.areas.models import Area
 from app.core.schema import utcnow
 from app.core.security import (
@@ -171,3 +172,20 @@ def _failed(session: Session, policy: SignInPolicy, *, email: str, address: str)
         session.add(SignInFailure(subject=subject, failed_at=now))
     session.flush()
     return SignInOutcome(locked_until=sign_in_lock(session, policy, email=email, address=address))
+
+
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def end_session(session: Session, session_id: str, *, lasts: timedelta) -> None:
+    """Record a signed-out session so its cookie cannot be replayed; forget ones that have expired."""
+    now = utcnow()
+    session.execute(delete(EndedSession).where(col(EndedSession.ends_at) < now))
+    if session.get(EndedSession, _session_hash(session_id)) is None:
+        session.add(EndedSession(session_hash=_session_hash(session_id), ends_at=now + lasts))
+    session.flush()
+
+
+def session_has_ended(session: Session, session_id: str) -> bool:
+    return session.get(EndedSession, _session_hash(session_id)) is not None

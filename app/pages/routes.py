@@ -44,13 +44,13 @@ def _page(request: Request, session: SessionDep, slug: str) -> service.PageText:
 
 
 @router.get("/accessibility", response_class=HTMLResponse)
-def accessibility(request: Request, session: SessionDep) -> Response:
+def accessibility(request: Request, user: OptionalUser, session: SessionDep) -> Response:
     page = _page(request, session, "accessibility")
     return render(request, "pages/page.html", {"page": page, "body": service.render_text(page.body)})
 
 
 @router.get("/privacy", response_class=HTMLResponse)
-def privacy(request: Request, session: SessionDep) -> Response:
+def privacy(request: Request, user: OptionalUser, session: SessionDep) -> Response:
     page = _page(request, session, "privacy")
     return render(request, "pages/page.html", {"page": page, "body": service.render_text(page.body)})
 

@@ -164,3 +164,24 @@ def test_success_clears_the_email_failures(client: CheckedClient, make: Factory)
     client.submit("/sign-out", {}, token_from="/")
     for _ in range(4):
         assert client.submit("/sign-in", {"email": user.email, "password": "wrong"}).status_code == 400
+
+
+def test_a_signed_out_cookie_cannot_be_replayed(client: CheckedClient, make: Factory) -> None:
+    client.sign_in(make.user(Role.admin))
+    stolen = client.cookies.get("coproduce_session")
+    assert client.get("/areas").status_code == 200
+    client.submit("/sign-out", {}, token_from="/")
+    client.cookies.set("coproduce_session", stolen)
+    response = client.get("/areas")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/areas"
+
+
+def test_signing_out_one_device_keeps_the_other(app, make: Factory) -> None:  # type: ignore[no-untyped-def]
+    user = make.user(Role.commissioner)
+    with CheckedClient(app) as laptop, CheckedClient(app) as phone:
+        laptop.sign_in(user)
+        phone.sign_in(user)
+        phone.submit("/sign-out", {}, token_from="/")
+        assert laptop.get("/areas").status_code == 200
+        assert phone.get("/areas", follow_redirects=False).status_code == 303

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, StorageState, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, StorageState, sync_playwright
+
+from app.cli import DEMO_AREAS
 
 from .pages import Account, SignInPage
 
@@ -71,6 +73,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 class Server:
     url: str
     admin: Account
+    facilitator: Account  # in one demo area, to see what other roles are kept out of
     log: Path
 
 
@@ -127,10 +130,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # Explicit settings, so neither the caller's shell nor a project .env (cwd is the data dir) leaks in.
     env = {**os.environ, "ENVIRONMENT": "test", "DATA_DIR": str(data_dir), "DATABASE_URL": "", "SECRET_KEY": ""}
     admin = Account(email="ada@browser-tests.example", name="Ada Lovelace", password=secrets.token_urlsafe(16))
+    facilitator = Account(email="fay@browser-tests.example", name="Fay Okafor", password=secrets.token_urlsafe(16))
     _run_cli(["migrate"], env, data_dir)
-    create_admin = ["users", "create", "--email", admin.email, "--name", admin.name, "--role", "admin"]
-    _run_cli([*create_admin, "--password", admin.password], env, data_dir)
     _run_cli(["demo"], env, data_dir)  # a region, two areas and staff in them
+    for account, role in ((admin, "admin"), (facilitator, "facilitator")):
+        create = ["users", "create", "--email", account.email, "--name", account.name, "--role", role]
+        area = [] if role == "admin" else ["--area", DEMO_AREAS[-1]]
+        _run_cli([*create, *area, "--password", account.password], env, data_dir)
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -145,7 +151,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
         try:
             _wait_until_healthy(url, process, log)
-            yield Server(url=url, admin=admin, log=log)
+            yield Server(url=url, admin=admin, facilitator=facilitator, log=log)
         finally:
             _stop(process)
 
@@ -180,7 +186,7 @@ OpenPage = Callable[..., Page]
 @pytest.fixture
 def open_page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[OpenPage]:
     """A page in a new context: `open_page(width, signed_in=..., javascript=..., axe=...)`."""
-    contexts = []
+    contexts: list[BrowserContext] = []
 
     def open_page(width: int = DESKTOP, *, signed_in: bool = False, javascript: bool = True, axe: bool = False) -> Page:
         context = browser.new_context(

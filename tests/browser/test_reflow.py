@@ -23,4 +23,6 @@ def test_no_sideways_scrolling_at_320px(open_page: OpenPage, path: str, signed_i
     page = open_page(NARROWEST, signed_in=signed_in)
     page.goto(path)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= NARROWEST, f"{path} is {scroll_width}px wide at {NARROWEST}px: {page.evaluate(_WIDEST, NARROWEST)}"
+    assert scroll_width <= NARROWEST, (
+        f"{path} is {scroll_width}px wide at {NARROWEST}px: {page.evaluate(_WIDEST, NARROWEST)}"
+    )

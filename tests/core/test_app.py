@@ -10,13 +10,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.accounts.models import Role
+from app.accounts.service import create_user
 from app.areas.models import Region
-from app.core.db import SessionDep
+from app.areas.service import AreaDetails, create_area
+from app.core.db import SessionDep, session_scope
 from app.core.migrations import upgrade
 from app.core.settings import PROJECT_ROOT, Settings
 from app.core.templating import environment
 from app.main import create_app
-from tests.conftest import CheckedClient, Factory
+from tests.conftest import PASSWORD, CheckedClient, Factory
 
 
 def test_security_headers(client: CheckedClient) -> None:
@@ -174,3 +176,20 @@ async def test_concurrent_writes_all_succeed(live_app: FastAPI, fresh_engine: En
         responses = await asyncio.gather(*(client.post(f"/test/region/R{n}", headers=headers) for n in range(50)))
     assert [response.status_code for response in responses] == [200] * 50
     assert _count_regions(fresh_engine) == 50
+
+
+def test_error_pages_for_signed_in_staff_on_a_real_session(live_app: FastAPI, fresh_engine: Engine) -> None:
+    """After a route raises, the session is rolled back and closed; the error page must still render."""
+    with session_scope(fresh_engine) as session:
+        area = create_area(session, AreaDetails("Northfield", None, None, 10))
+        create_user(
+            session, email="f@example.org", name="Fay", password=PASSWORD, role=Role.facilitator, area_id=area.id
+        )
+    with TestClient(live_app, follow_redirects=False) as client:
+        token = _token(client)
+        signed_in = client.post("/sign-in", data={"email": "f@example.org", "password": PASSWORD, "csrf_token": token})
+        assert signed_in.status_code == 303
+        for url, status in [("/areas/999999", 404), ("/users", 403), ("/areas/abc", 404)]:
+            response = client.get(url)
+            assert response.status_code == status, url
+            assert "Sign out" in response.text and "Your account" in response.text, url
