@@ -20,9 +20,10 @@ run: setup ## Set up, migrate SQLite, load the demo area, serve on http://127.0.
 test: setup browser ## Set up and run the whole suite (unit, web, browser)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: setup ## ruff check and format check
+lint: setup ## ruff check, format check and mypy (strict) on app/
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy app
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.accounts import service
 from app.accounts.auth import Admin, OptionalUser, Staff, sign_in, sign_out
@@ -124,7 +125,7 @@ def users_page(request: Request, user: Admin, session: SessionDep) -> Response:
     return render(request, "accounts/users.html", {"users": service.list_users(session), "area_names": areas})
 
 
-def _user_form_context(session: SessionDep, form: Form, editing: User | None) -> dict[str, object]:
+def _user_form_context(session: Session, form: Form, editing: User | None) -> dict[str, object]:
     return {
         "form": form,
         "editing": editing,
@@ -169,7 +170,7 @@ def new_user_submit(request: Request, user: Admin, session: SessionDep, data: Fo
     return render(request, "accounts/user_form.html", _user_form_context(session, form, None), status_code=400)
 
 
-def _editable_user(session: SessionDep, user_id: int) -> User:
+def _editable_user(session: Session, user_id: int) -> User:
     found = service.get_user(session, user_id)
     if found is None:
         raise NotFound

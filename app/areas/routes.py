@@ -1,7 +1,9 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session
 
 from app.accounts.auth import Admin, Staff
+from app.accounts.models import User
 from app.accounts.service import list_users
 from app.areas import service
 from app.areas.models import DEFAULT_SUPPRESSION_THRESHOLD, Area, Region
@@ -22,7 +24,7 @@ def areas_page(request: Request, user: Staff, session: SessionDep) -> Response:
     return render(request, "areas/areas.html", context)
 
 
-def _area_form_context(session: SessionDep, form: Form, editing: Area | None) -> dict[str, object]:
+def _area_form_context(session: Session, form: Form, editing: Area | None) -> dict[str, object]:
     return {"form": form, "editing": editing, "regions": service.list_regions(session)}
 
 
@@ -60,7 +62,7 @@ def new_area_submit(request: Request, user: Admin, session: SessionDep, data: Fo
     return render(request, "areas/area_form.html", _area_form_context(session, form, None), status_code=400)
 
 
-def _visible_area(session: SessionDep, user: Staff, area_id: int) -> Area:
+def _visible_area(session: Session, user: User, area_id: int) -> Area:
     area = service.get_visible_area(session, user, area_id)
     if area is None:
         raise NotFound
@@ -123,7 +125,7 @@ def new_region_submit(request: Request, user: Admin, session: SessionDep, data: 
     return render(request, "areas/region_form.html", {"form": form, "editing": None}, status_code=400)
 
 
-def _region(session: SessionDep, region_id: int) -> Region:
+def _region(session: Session, region_id: int) -> Region:
     region = service.get_region(session, region_id)
     if region is None:
         raise NotFound

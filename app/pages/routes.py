@@ -2,6 +2,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from app.accounts.auth import Admin, OptionalUser
 from app.areas.service import visible_areas
@@ -35,7 +36,7 @@ def healthz(session: SessionDep) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def _page(request: Request, session: SessionDep, slug: str) -> service.PageText:
+def _page(request: Request, session: Session, slug: str) -> service.PageText:
     settings: Settings = request.app.state.settings
     page = service.get_page(session, slug, service=settings.service_name, organisation=settings.organisation_name)
     if page is None:
