@@ -85,6 +85,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 @main.command()
 def demo() -> None:
     """Load a demo region, two areas and demo staff accounts (once; later runs change nothing)."""
+    settings = get_settings()
     admin_email = f"admin@{DEMO_EMAIL_DOMAIN}"
     with database() as engine, session_scope(engine) as session:
         if accounts.get_user_by_email(session, admin_email) is not None:
@@ -113,7 +114,7 @@ def demo() -> None:
     click.echo("DEMO ACCOUNTS: for trying Coproduce out only. Shown this once.")
     for label, email, password in credentials:
         click.echo(f"  {label:<13} {email:<40} {password}")
-    click.echo("Do not use demo accounts for real work. Sign in at http://127.0.0.1:8000/sign-in")
+    click.echo(f"Do not use demo accounts for real work. Sign in at http://{settings.host}:{settings.port}/sign-in")
     click.echo(banner)
 
 
