@@ -16,6 +16,7 @@ from app.areas.models import Area, Region
 from app.core.db import make_engine, session_scope
 from app.core.forms import Form
 from app.core.migrations import DatabaseNotMigrated, check_migrated, upgrade
+from app.core.rules import RuleError
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.core.settings import get_settings
 
@@ -150,7 +151,7 @@ def create_user(email: str, name: str, role: str, area_name: str | None, passwor
             user = accounts.create_user(
                 session, email=email, name=name, password=password, role=Role(role), area_id=area_id
             )
-        except accounts.AccountError as error:
+        except RuleError as error:
             raise click.ClickException(error.message) from error
         click.echo(f"Created {user.role.label.lower()} {user.email}")
 

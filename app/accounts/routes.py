@@ -107,11 +107,7 @@ def password_submit(request: Request, user: Staff, session: SessionDep, data: Fo
     if not current:
         form.error("current_password", "Enter your current password")
     new = check_new_password(form, "new_password", confirm="confirm_password")
-    if form.ok:
-        try:
-            service.change_password(session, user, current=current, new=new)
-        except service.AccountError as error:
-            form.error(error.field, error.message)
+    form.attempt(lambda: service.change_password(session, user, current=current, new=new))
     if not form.ok:
         return render(request, "accounts/password.html", {"form": form}, status_code=400)
     sign_in(request, user)  # keep this session; the new version signs out every other one
@@ -135,9 +131,10 @@ def _user_form_context(session: Session, form: Form, editing: User | None) -> di
     }
 
 
-def _read_role_and_area(form: Form) -> tuple[Role | None, int | None]:
+def _read_role_and_area(form: Form) -> tuple[Role, int | None]:
     role_value = form.choice("role", [role.value for role in Role], message="Select a role")
-    role = Role(role_value) if role_value in Role.__members__ else None
+    # An invalid role leaves an error on the form, so the placeholder is never saved.
+    role = Role(role_value) if role_value in Role.__members__ else Role.facilitator
     area_value = form.raw("area_id")
     area_id = int(area_value) if area_value.isdigit() else None
     if area_value and area_id is None:
@@ -157,16 +154,12 @@ def new_user_submit(request: Request, user: Admin, session: SessionDep, data: Fo
     email = form.email("email", label="their email address")
     role, area_id = _read_role_and_area(form)
     password = check_new_password(form, "password")
-    if form.ok and role is not None:
-        try:
-            created = service.create_user(
-                session, email=email, name=name, password=password, role=role, area_id=area_id
-            )
-        except service.AccountError as error:
-            form.error(error.field, error.message)
-        else:
-            flash(request, f"Account created for {created.name}. Give them their password in person or by phone.")
-            return redirect(request, "/users")
+    created = form.attempt(
+        lambda: service.create_user(session, email=email, name=name, password=password, role=role, area_id=area_id)
+    )
+    if created is not None:
+        flash(request, f"Account created for {created.name}. Give them their password in person or by phone.")
+        return redirect(request, "/users")
     return render(request, "accounts/user_form.html", _user_form_context(session, form, None), status_code=400)
 
 
@@ -200,14 +193,14 @@ def edit_user_submit(request: Request, user_id: int, user: Admin, session: Sessi
     password = form.raw("password")
     if password:
         check_new_password(form, "password")
-    if form.ok and role is not None:
-        try:
-            service.update_user(session, editing, name=name, role=role, area_id=area_id, is_active=active)
-            if password:
-                service.set_password(session, editing, password)
-        except service.AccountError as error:
-            form.error(error.field, error.message)
-        else:
-            flash(request, f"Changes to {editing.name} saved.")
-            return redirect(request, "/users")
+
+    def save() -> User:
+        service.update_user(session, editing, name=name, role=role, area_id=area_id, is_active=active)
+        if password:
+            service.set_password(session, editing, password)
+        return editing
+
+    if form.attempt(save) is not None:
+        flash(request, f"Changes to {editing.name} saved.")
+        return redirect(request, "/users")
     return render(request, "accounts/user_form.html", _user_form_context(session, form, editing), status_code=400)

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import EndedSession, Role, SignInFailure, User
 from app.areas.models import Area
+from app.core.rules import RuleError
 from app.core.schema import utcnow
 from app.core.security import (
     hash_password,
@@ -17,15 +18,6 @@ from app.core.security import (
     spend_password_time,
     verify_password,
 )
-
-
-class AccountError(ValueError):
-    """A change that breaks a rule; the message is shown to the user as it is."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -63,9 +55,9 @@ def list_users(session: Session, *, area_id: int | None = None) -> list[User]:
 
 def check_role_and_area(session: Session, role: Role, area_id: int | None) -> None:
     if role != Role.admin and area_id is None:
-        raise AccountError("area_id", "Select the area this person works in")
+        raise RuleError("area_id", "Select the area this person works in")
     if role != Role.admin and area_id is not None and session.get(Area, area_id) is None:
-        raise AccountError("area_id", "Select an area from the list")
+        raise RuleError("area_id", "Select an area from the list")
 
 
 def create_user(
@@ -74,7 +66,7 @@ def create_user(
     email = email.strip().lower()
     check_role_and_area(session, role, area_id)
     if get_user_by_email(session, email) is not None:
-        raise AccountError("email", "There is already an account with this email address")
+        raise RuleError("email", "There is already an account with this email address")
     area_id = None if role == Role.admin else area_id
     user = User(email=email, name=name, password_hash=hash_password(password), role=role, area_id=area_id)
     session.add(user)
@@ -93,7 +85,7 @@ def update_user(session: Session, user: User, *, name: str, role: Role, area_id:
     check_role_and_area(session, role, area_id)
     losing_admin = user.role == Role.admin and user.is_active and (role != Role.admin or not is_active)
     if losing_admin and active_admin_count(session) <= 1:
-        raise AccountError("role", "There must be at least one active admin: make someone else an admin first")
+        raise RuleError("role", "There must be at least one active admin: make someone else an admin first")
     if user.is_active and not is_active:
         user.session_version += 1
     user.name, user.role, user.area_id, user.is_active = name, role, area_id, is_active
@@ -113,7 +105,7 @@ def set_password(session: Session, user: User, new_password: str) -> None:
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise AccountError("current_password", "Your current password is wrong")
+        raise RuleError("current_password", "Your current password is wrong")
     set_password(session, user, new)
 
 

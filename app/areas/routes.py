@@ -51,14 +51,10 @@ def new_area_page(request: Request, user: Admin, session: SessionDep) -> Respons
 def new_area_submit(request: Request, user: Admin, session: SessionDep, data: FormData) -> Response:
     form = Form(data)
     details = _read_area(form)
-    if details is not None:
-        try:
-            area = service.create_area(session, details)
-        except service.AreaError as error:
-            form.error(error.field, error.message)
-        else:
-            flash(request, f"{area.name} added.")
-            return redirect(request, f"/areas/{area.id}")
+    area = form.attempt(lambda: service.create_area(session, details)) if details else None
+    if area is not None:
+        flash(request, f"{area.name} added.")
+        return redirect(request, f"/areas/{area.id}")
     return render(request, "areas/area_form.html", _area_form_context(session, form, None), status_code=400)
 
 
@@ -94,14 +90,9 @@ def edit_area_submit(request: Request, area_id: int, user: Admin, session: Sessi
     area = _visible_area(session, user, area_id)
     form = Form(data)
     details = _read_area(form)
-    if details is not None:
-        try:
-            service.update_area(session, area, details)
-        except service.AreaError as error:
-            form.error(error.field, error.message)
-        else:
-            flash(request, f"Changes to {area.name} saved.")
-            return redirect(request, f"/areas/{area.id}")
+    if details is not None and form.attempt(lambda: service.update_area(session, area, details)) is not None:
+        flash(request, f"Changes to {area.name} saved.")
+        return redirect(request, f"/areas/{area.id}")
     return render(request, "areas/area_form.html", _area_form_context(session, form, area), status_code=400)
 
 
@@ -114,14 +105,10 @@ def new_region_page(request: Request, user: Admin) -> Response:
 def new_region_submit(request: Request, user: Admin, session: SessionDep, data: FormData) -> Response:
     form = Form(data)
     name = form.text("name", label="the region's name", max_length=MAX_NAME_LENGTH)
-    if form.ok:
-        try:
-            region = service.create_region(session, name=name)
-        except service.AreaError as error:
-            form.error(error.field, error.message)
-        else:
-            flash(request, f"Region {region.name} added. You can now put areas in it.")
-            return redirect(request, "/areas")
+    region = form.attempt(lambda: service.create_region(session, name=name))
+    if region is not None:
+        flash(request, f"Region {region.name} added. You can now put areas in it.")
+        return redirect(request, "/areas")
     return render(request, "areas/region_form.html", {"form": form, "editing": None}, status_code=400)
 
 
@@ -143,12 +130,7 @@ def edit_region_submit(request: Request, region_id: int, user: Admin, session: S
     region = _region(session, region_id)
     form = Form(data)
     name = form.text("name", label="the region's name", max_length=MAX_NAME_LENGTH)
-    if form.ok:
-        try:
-            service.rename_region(session, region, name=name)
-        except service.AreaError as error:
-            form.error(error.field, error.message)
-        else:
-            flash(request, f"Region renamed to {region.name}.")
-            return redirect(request, "/areas")
+    if form.attempt(lambda: service.rename_region(session, region, name=name)) is not None:
+        flash(request, f"Region renamed to {region.name}.")
+        return redirect(request, "/areas")
     return render(request, "areas/region_form.html", {"form": form, "editing": region}, status_code=400)

@@ -7,13 +7,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import Role, User
 from app.areas.models import Area, Region
-
-
-class AreaError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+from app.core.rules import RuleError
 
 
 @dataclass(frozen=True)
@@ -76,12 +70,12 @@ def get_region(session: Session, region_id: int) -> Region | None:
 def _check_area_name(session: Session, name: str, area_id: int | None) -> None:
     clash = session.exec(select(Area).where(func.lower(Area.name) == name.lower())).first()
     if clash is not None and clash.id != area_id:
-        raise AreaError("name", "There is already an area with this name")
+        raise RuleError("name", "There is already an area with this name")
 
 
 def _check_region(session: Session, region_id: int | None) -> None:
     if region_id is not None and session.get(Region, region_id) is None:
-        raise AreaError("region_id", "Select a region from the list")
+        raise RuleError("region_id", "Select a region from the list")
 
 
 def create_area(session: Session, details: AreaDetails) -> Area:
@@ -102,7 +96,7 @@ def update_area(session: Session, area: Area, details: AreaDetails) -> Area:
 def _check_region_name(session: Session, name: str, region_id: int | None) -> None:
     clash = session.exec(select(Region).where(func.lower(Region.name) == name.lower())).first()
     if clash is not None and clash.id != region_id:
-        raise AreaError("name", "There is already a region with this name")
+        raise RuleError("name", "There is already a region with this name")
 
 
 def create_region(session: Session, *, name: str) -> Region:

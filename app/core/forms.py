@@ -1,13 +1,16 @@
 """Reading and checking submitted forms, with messages in the GOV.UK error-summary pattern."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import Depends, Request
 
+from app.core.rules import RuleError
+
 MAX_EMAIL_LENGTH = 254
+T = TypeVar("T")
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -35,6 +38,16 @@ class Form:
 
     def error_list(self) -> list[dict[str, str]]:
         return [{"text": message, "href": f"#{name}"} for name, message in self.errors.items()]
+
+    def attempt(self, action: Callable[[], T]) -> T | None:
+        """Run a service call once every field is valid; a rule it breaks becomes an error on its field."""
+        if not self.ok:
+            return None
+        try:
+            return action()
+        except RuleError as error:
+            self.error(error.field, error.message)
+            return None
 
     def raw(self, name: str) -> str:
         return self.data.get(name, "")
