@@ -9,7 +9,7 @@ from app.accounts.auth import Admin, OptionalUser, Staff, sign_in, sign_out
 from app.accounts.models import ROLE_HINTS, Role, User
 from app.areas.service import list_all_areas
 from app.core.db import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import found
 from app.core.forms import Form, FormData
 from app.core.schema import utcnow
 from app.core.security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, client_address, flash
@@ -163,16 +163,9 @@ def new_user_submit(request: Request, user: Admin, session: SessionDep, data: Fo
     return render(request, "accounts/user_form.html", _user_form_context(session, form, None), status_code=400)
 
 
-def _editable_user(session: Session, user_id: int) -> User:
-    found = service.get_user(session, user_id)
-    if found is None:
-        raise NotFound
-    return found
-
-
 @router.get("/users/{user_id}/edit", response_class=HTMLResponse)
 def edit_user_page(request: Request, user_id: int, user: Admin, session: SessionDep) -> Response:
-    editing = _editable_user(session, user_id)
+    editing = found(service.get_user(session, user_id))
     values = {
         "name": editing.name,
         "email": editing.email,
@@ -185,7 +178,7 @@ def edit_user_page(request: Request, user_id: int, user: Admin, session: Session
 
 @router.post("/users/{user_id}/edit", response_class=HTMLResponse)
 def edit_user_submit(request: Request, user_id: int, user: Admin, session: SessionDep, data: FormData) -> Response:
-    editing = _editable_user(session, user_id)
+    editing = found(service.get_user(session, user_id))
     form = Form({**data, "email": editing.email})
     name = form.text("name", label="their full name", max_length=MAX_NAME_LENGTH)
     role, area_id = _read_role_and_area(form)

@@ -3,12 +3,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from app.accounts.auth import Admin, Staff
-from app.accounts.models import User
 from app.accounts.service import list_users
 from app.areas import service
-from app.areas.models import DEFAULT_SUPPRESSION_THRESHOLD, Area, Region
+from app.areas.models import DEFAULT_SUPPRESSION_THRESHOLD, Area
 from app.core.db import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import found
 from app.core.forms import Form, FormData
 from app.core.security import flash
 from app.core.templating import redirect, render
@@ -58,16 +57,9 @@ def new_area_submit(request: Request, user: Admin, session: SessionDep, data: Fo
     return render(request, "areas/area_form.html", _area_form_context(session, form, None), status_code=400)
 
 
-def _visible_area(session: Session, user: User, area_id: int) -> Area:
-    area = service.get_visible_area(session, user, area_id)
-    if area is None:
-        raise NotFound
-    return area
-
-
 @router.get("/areas/{area_id}", response_class=HTMLResponse)
 def area_page(request: Request, area_id: int, user: Staff, session: SessionDep) -> Response:
-    area = _visible_area(session, user, area_id)
+    area = found(service.get_visible_area(session, user, area_id))
     region = service.get_region(session, area.region_id) if area.region_id else None
     context = {"area": area, "region": region, "staff": list_users(session, area_id=area_id)}
     return render(request, "areas/area.html", context)
@@ -75,7 +67,7 @@ def area_page(request: Request, area_id: int, user: Staff, session: SessionDep) 
 
 @router.get("/areas/{area_id}/edit", response_class=HTMLResponse)
 def edit_area_page(request: Request, area_id: int, user: Admin, session: SessionDep) -> Response:
-    area = _visible_area(session, user, area_id)
+    area = found(service.get_visible_area(session, user, area_id))
     values = {
         "name": area.name,
         "code": area.code or "",
@@ -87,7 +79,7 @@ def edit_area_page(request: Request, area_id: int, user: Admin, session: Session
 
 @router.post("/areas/{area_id}/edit", response_class=HTMLResponse)
 def edit_area_submit(request: Request, area_id: int, user: Admin, session: SessionDep, data: FormData) -> Response:
-    area = _visible_area(session, user, area_id)
+    area = found(service.get_visible_area(session, user, area_id))
     form = Form(data)
     details = _read_area(form)
     if details is not None and form.attempt(lambda: service.update_area(session, area, details)) is not None:
@@ -112,22 +104,15 @@ def new_region_submit(request: Request, user: Admin, session: SessionDep, data: 
     return render(request, "areas/region_form.html", {"form": form, "editing": None}, status_code=400)
 
 
-def _region(session: Session, region_id: int) -> Region:
-    region = service.get_region(session, region_id)
-    if region is None:
-        raise NotFound
-    return region
-
-
 @router.get("/regions/{region_id}/edit", response_class=HTMLResponse)
 def edit_region_page(request: Request, region_id: int, user: Admin, session: SessionDep) -> Response:
-    region = _region(session, region_id)
+    region = found(service.get_region(session, region_id))
     return render(request, "areas/region_form.html", {"form": Form({"name": region.name}), "editing": region})
 
 
 @router.post("/regions/{region_id}/edit", response_class=HTMLResponse)
 def edit_region_submit(request: Request, region_id: int, user: Admin, session: SessionDep, data: FormData) -> Response:
-    region = _region(session, region_id)
+    region = found(service.get_region(session, region_id))
     form = Form(data)
     name = form.text("name", label="the region's name", max_length=MAX_NAME_LENGTH)
     if form.attempt(lambda: service.rename_region(session, region, name=name)) is not None:

@@ -1,5 +1,7 @@
 """Error pages in plain English, and the exceptions routes raise to reach them."""
 
+from typing import TypeVar
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
@@ -9,9 +11,18 @@ from app.accounts.auth import Forbidden, SignInRequired, sign_in_url
 from app.core.security import CsrfError
 from app.core.templating import redirect, render
 
+T = TypeVar("T")
+
 
 class NotFound(Exception):
     """The thing does not exist, or this user may not know that it does."""
+
+
+def found(value: T | None) -> T:
+    """The value a lookup returned, or the not-found page when it returned nothing."""
+    if value is None:
+        raise NotFound
+    return value
 
 
 ERROR_PAGES = {

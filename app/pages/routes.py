@@ -7,7 +7,7 @@ from sqlmodel import Session
 from app.accounts.auth import Admin, OptionalUser
 from app.areas.service import visible_areas
 from app.core.db import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import found
 from app.core.forms import Form, FormData
 from app.core.security import flash
 from app.core.settings import Settings
@@ -38,10 +38,9 @@ def healthz(session: SessionDep) -> JSONResponse:
 
 def _page(request: Request, session: Session, slug: str) -> service.PageText:
     settings: Settings = request.app.state.settings
-    page = service.get_page(session, slug, service=settings.service_name, organisation=settings.organisation_name)
-    if page is None:
-        raise NotFound
-    return page
+    return found(
+        service.get_page(session, slug, service=settings.service_name, organisation=settings.organisation_name)
+    )
 
 
 @router.get("/accessibility", response_class=HTMLResponse)
