@@ -120,7 +120,13 @@ def app(settings: Settings, engine: Engine, db: Session) -> FastAPI:
 
 
 class CheckedClient(TestClient):
-    """A test client that checks every HTML page it receives, and knows how to post forms."""
+    """A test client that checks every HTML page it receives, and knows how to post forms.
+
+    It does not follow redirects unless asked, so tests see where each response sends the browser.
+    """
+
+    def __init__(self, app: FastAPI, **kwargs: Any) -> None:
+        super().__init__(app, **{"follow_redirects": False, **kwargs})
 
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         response = super().request(method, url, *args, **kwargs)
@@ -150,7 +156,7 @@ class CheckedClient(TestClient):
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[CheckedClient]:
-    with_client = CheckedClient(app, follow_redirects=False)
+    with_client = CheckedClient(app)
     yield with_client
     with_client.close()
 

@@ -28,6 +28,13 @@ class Forbidden(Exception):
     pass
 
 
+class PasswordChangeRequired(Exception):
+    """The person signed in with a password an admin gave them, and must choose their own first."""
+
+
+PASSWORD_PAGE = "/account/password"
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is signed in, as pages show it: plain values, safe to read after the request's
@@ -78,8 +85,12 @@ def load_user(request: Request, session: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(load_user)]
 
 
-def require_role(*roles: Role) -> Callable[..., User]:
-    """A dependency that lets in only signed-in users with one of `roles`."""
+def require_role(*roles: Role, temporary_password_ok: bool = False) -> Callable[..., User]:
+    """A dependency that lets in only signed-in users with one of `roles`.
+
+    Someone still on a password an admin gave them is sent to choose their own first,
+    except on the routes that let them do that.
+    """
 
     def dependency(request: Request, user: OptionalUser) -> User:
         if user is None:
@@ -87,6 +98,8 @@ def require_role(*roles: Role) -> Callable[..., User]:
             raise SignInRequired(target if request.method == "GET" else "/")
         if user.role not in roles:
             raise Forbidden
+        if user.must_change_password and not temporary_password_ok:
+            raise PasswordChangeRequired
         return user
 
     setattr(dependency, ROLE_REQUIREMENT, frozenset(roles))
@@ -99,6 +112,7 @@ def sign_in_url(next_url: str) -> str:
 
 ANY_STAFF = (Role.admin, Role.commissioner, Role.facilitator)
 Staff = Annotated[User, Depends(require_role(*ANY_STAFF))]
+StaffChangingPassword = Annotated[User, Depends(require_role(*ANY_STAFF, temporary_password_ok=True))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]
 
 

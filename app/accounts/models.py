@@ -41,6 +41,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     # Bumped when the password changes, which signs out every other session.
     session_version: int = Field(default=1)
+    # Set when an admin chose the password: the person must choose their own before anything else.
+    must_change_password: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     last_sign_in_at: datetime | None = None
 

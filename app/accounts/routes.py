@@ -5,7 +5,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
 from app.accounts import service
-from app.accounts.auth import Admin, OptionalUser, Staff, sign_in, sign_out
+from app.accounts.auth import PASSWORD_PAGE, Admin, OptionalUser, StaffChangingPassword, sign_in, sign_out
 from app.accounts.models import ROLE_HINTS, Role, User
 from app.areas.service import list_all_areas
 from app.core.db import SessionDep
@@ -66,6 +66,8 @@ def sign_in_submit(request: Request, session: SessionDep, data: FormData) -> Res
     )
     if outcome.user is not None:
         sign_in(request, outcome.user)
+        if outcome.user.must_change_password:
+            return redirect(request, PASSWORD_PAGE)
         return redirect(request, _safe_next(form.raw("next")))
     if outcome.locked:
         minutes = _minutes_left(outcome)
@@ -83,8 +85,9 @@ def sign_out_submit(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/account/password", response_class=HTMLResponse)
-def password_page(request: Request, user: Staff) -> Response:
-    return render(request, "accounts/password.html", {"form": Form({})})
+def password_page(request: Request, user: StaffChangingPassword) -> Response:
+    context = {"form": Form({}), "must_change": user.must_change_password}
+    return render(request, "accounts/password.html", context)
 
 
 def check_new_password(form: Form, name: str, *, confirm: str | None = None) -> str:
@@ -101,7 +104,7 @@ def check_new_password(form: Form, name: str, *, confirm: str | None = None) -> 
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-def password_submit(request: Request, user: Staff, session: SessionDep, data: FormData) -> Response:
+def password_submit(request: Request, user: StaffChangingPassword, session: SessionDep, data: FormData) -> Response:
     form = Form(data)
     current = form.raw("current_password")
     if not current:
@@ -109,7 +112,8 @@ def password_submit(request: Request, user: Staff, session: SessionDep, data: Fo
     new = check_new_password(form, "new_password", confirm="confirm_password")
     form.attempt(lambda: service.change_password(session, user, current=current, new=new))
     if not form.ok:
-        return render(request, "accounts/password.html", {"form": form}, status_code=400)
+        context = {"form": form, "must_change": user.must_change_password}
+        return render(request, "accounts/password.html", context, status_code=400)
     sign_in(request, user)  # keep this session; the new version signs out every other one
     flash(request, "Your password has been changed. Other devices have been signed out.")
     return redirect(request, "/")
@@ -155,7 +159,9 @@ def new_user_submit(request: Request, user: Admin, session: SessionDep, data: Fo
     role, area_id = _read_role_and_area(form)
     password = check_new_password(form, "password")
     created = form.attempt(
-        lambda: service.create_user(session, email=email, name=name, password=password, role=role, area_id=area_id)
+        lambda: service.create_user(
+            session, email=email, name=name, password=password, role=role, area_id=area_id, temporary=True
+        )
     )
     if created is not None:
         flash(request, f"Account created for {created.name}. Give them their password in person or by phone.")
@@ -190,7 +196,7 @@ def edit_user_submit(request: Request, user_id: int, user: Admin, session: Sessi
     def save() -> User:
         service.update_user(session, editing, name=name, role=role, area_id=area_id, is_active=active)
         if password:
-            service.set_password(session, editing, password)
+            service.set_password(session, editing, password, temporary=editing.id != user.id)
         return editing
 
     if form.attempt(save) is not None:

@@ -61,14 +61,29 @@ def check_role_and_area(session: Session, role: Role, area_id: int | None) -> No
 
 
 def create_user(
-    session: Session, *, email: str, name: str, password: str, role: Role, area_id: int | None = None
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    area_id: int | None = None,
+    temporary: bool = False,
 ) -> User:
+    """A new staff account. `temporary`: an admin chose the password, so the person must replace it."""
     email = email.strip().lower()
     check_role_and_area(session, role, area_id)
     if get_user_by_email(session, email) is not None:
         raise RuleError("email", "There is already an account with this email address")
     area_id = None if role == Role.admin else area_id
-    user = User(email=email, name=name, password_hash=hash_password(password), role=role, area_id=area_id)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        area_id=area_id,
+        must_change_password=temporary,
+    )
     session.add(user)
     session.flush()
     return user
@@ -95,10 +110,14 @@ def update_user(session: Session, user: User, *, name: str, role: Role, area_id:
     return user
 
 
-def set_password(session: Session, user: User, new_password: str) -> None:
-    """Replace the password and sign out the person's other sessions."""
+def set_password(session: Session, user: User, new_password: str, *, temporary: bool = False) -> None:
+    """Replace the password and sign out the person's other sessions.
+
+    `temporary`: someone else chose it, so the person must choose their own when they next sign in.
+    """
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+    user.must_change_password = temporary
     session.add(user)
     session.flush()
 

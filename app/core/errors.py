@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.accounts.auth import Forbidden, SignInRequired, sign_in_url
+from app.accounts.auth import PASSWORD_PAGE, Forbidden, PasswordChangeRequired, SignInRequired, sign_in_url
 from app.core.security import CsrfError
 from app.core.templating import redirect, render
 
@@ -43,6 +43,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return redirect(request, sign_in_url(exc.next_url))
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _new_password(request: Request, exc: PasswordChangeRequired) -> Response:
+        return redirect(request, PASSWORD_PAGE)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

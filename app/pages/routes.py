@@ -4,7 +4,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.accounts.auth import Admin, OptionalUser
+from app.accounts.auth import PASSWORD_PAGE, Admin, OptionalUser
 from app.areas.service import visible_areas
 from app.core.db import SessionDep
 from app.core.errors import found
@@ -22,6 +22,8 @@ MAX_BODY_LENGTH = 50_000
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, user: OptionalUser, session: SessionDep) -> Response:
     """Signed out: what this is and a way in. Signed in: the areas this person works with."""
+    if user is not None and user.must_change_password:
+        return redirect(request, PASSWORD_PAGE)
     rows = visible_areas(session, user) if user is not None else []
     return render(request, "pages/home.html", {"rows": rows})
 

@@ -30,7 +30,7 @@ def test_admin_creates_a_facilitator_who_can_sign_in(client: CheckedClient, make
 
     client.submit("/sign-out", {}, token_from="/")
     client.sign_in(user, NEW_PASSWORD)
-    assert "Northfield" in client.get("/").text
+    assert client.get("/").headers["location"] == "/account/password"  # an admin chose it: choose your own
 
 
 def test_new_account_form_errors_store_nothing(client: CheckedClient, make: Factory, db: Session) -> None:
@@ -163,3 +163,33 @@ def test_staff_change_their_own_password(app, make: Factory, db: Session) -> Non
         assert other_device.get("/areas", follow_redirects=False).status_code == 303  # others are signed out
     db.refresh(user)
     assert verify_password(user.password_hash, NEW_PASSWORD)
+
+
+def test_a_password_an_admin_chose_must_be_replaced_first(app, make: Factory, db: Session) -> None:  # type: ignore[no-untyped-def]
+    area = make.area()
+    with CheckedClient(app) as admin, CheckedClient(app) as newcomer:
+        admin.sign_in(make.user(Role.admin))
+        data = {"name": "New Person", "email": "new@example.org", "role": "facilitator", "area_id": str(area.id)}
+        assert admin.submit("/users/new", {**data, "password": NEW_PASSWORD}).status_code == 303
+        person = db.exec(select(User).where(User.email == "new@example.org")).one()
+        assert person.must_change_password
+
+        response = newcomer.submit("/sign-in", {"email": person.email, "password": NEW_PASSWORD, "next": "/areas"})
+        assert response.headers["location"] == "/account/password"
+        for url in ["/", "/areas", f"/areas/{area.id}"]:
+            response = newcomer.get(url)
+            assert response.headers.get("location") == "/account/password", (url, response.status_code)
+        assert "someone else chose for you" in newcomer.get("/account/password").text
+
+        own = "my very own passphrase"
+        change = {"current_password": NEW_PASSWORD, "new_password": own, "confirm_password": own}
+        assert newcomer.submit("/account/password", change).status_code == 303
+        assert newcomer.get("/areas").status_code == 200
+        db.refresh(person)
+        assert not person.must_change_password
+
+        # A reset by an admin makes it temporary again.
+        edit = {"name": person.name, "role": "facilitator", "area_id": str(area.id), "is_active": "yes"}
+        admin.submit(f"/users/{person.id}/edit", {**edit, "password": "another temporary one"})
+        db.refresh(person)
+        assert person.must_change_password
