@@ -4,6 +4,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy.engine import Engine
@@ -18,8 +19,10 @@ from app.core.forms import Form
 from app.core.migrations import DatabaseNotMigrated, check_migrated, upgrade
 from app.core.rules import RuleError
 from app.core.security import MIN_PASSWORD_LENGTH
-from app.core.settings import get_settings
+from app.core.settings import PROJECT_ROOT, get_settings
+from app.instruments import service as instruments
 
+STATEMENTS_DIR = PROJECT_ROOT / "statements"
 DEMO_REGION = "Demo region"
 DEMO_AREAS = ("Northfield (demo)", "Southdale (demo)")
 DEMO_EMAIL_DOMAIN = "demo.coproduce.example"
@@ -169,6 +172,61 @@ def set_password(email: str, password: str) -> None:
             raise click.ClickException(f"No account with the email {email}")
         accounts.set_password(session, user, password)
     click.echo(f"Password changed for {email}")
+
+
+@main.group()
+def statements() -> None:
+    """The statement bank: instrument files in statements/."""
+
+
+def _statement_paths(paths: tuple[Path, ...]) -> list[Path]:
+    chosen = list(paths) or [STATEMENTS_DIR]
+    files: list[Path] = []
+    for path in chosen:
+        files.extend(instruments.statement_files(path) if path.is_dir() else [path])
+    if not files:
+        raise click.ClickException(f"No .yaml files in {', '.join(str(path) for path in chosen)}")
+    return files
+
+
+@statements.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def statements_check(paths: tuple[Path, ...]) -> None:
+    """Check instrument files (default: every file in statements/) without touching the database."""
+    results = instruments.check_files(_statement_paths(paths))
+    for path, problems in results.items():
+        if problems:
+            click.echo(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+            for problem in problems:
+                click.echo(f"  {problem}")
+        else:
+            click.echo(f"{path}: ok")
+    bad = sum(1 for problems in results.values() if problems)
+    if bad:
+        raise click.ClickException(f"{bad} of {len(results)} files have problems; nothing was loaded.")
+
+
+@statements.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def statements_load(paths: tuple[Path, ...]) -> None:
+    """Load instrument files into the shared bank. Loading the same content again changes nothing."""
+    files = _statement_paths(paths)
+    results = instruments.check_files(files)
+    if any(results.values()):
+        raise click.ClickException("Some files have problems: run `coproduce statements check` to see them.")
+    with database() as engine:
+        try:
+            with session_scope(engine) as session:
+                loaded = instruments.load_files(session, files)
+                for path, stored in loaded:
+                    item_count = instruments.item_count(session, stored.instrument)
+                    state = "loaded" if stored.created else "unchanged"
+                    click.echo(
+                        f"{path.name}: {stored.instrument.key} version {stored.instrument.version}, "
+                        f"{item_count} items, {state}"
+                    )
+        except RuleError as error:
+            raise click.ClickException(f"{error.message} Nothing was loaded.") from error
 
 
 if __name__ == "__main__":

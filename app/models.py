@@ -3,6 +3,19 @@
 from app.accounts.models import EndedSession, SignInFailure, User
 from app.areas.models import Area, Region
 from app.core.schema import metadata
+from app.instruments.models import Instrument, Item, ScaleVersion, Theme
 from app.pages.models import SitePage
 
-__all__ = ["Area", "EndedSession", "Region", "SignInFailure", "SitePage", "User", "metadata"]
+__all__ = [
+    "Area",
+    "EndedSession",
+    "Instrument",
+    "Item",
+    "Region",
+    "ScaleVersion",
+    "SignInFailure",
+    "SitePage",
+    "Theme",
+    "User",
+    "metadata",
+]
