@@ -12,18 +12,20 @@ STAMPS := .stamps
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-run: setup ## Set up, migrate SQLite, load the demo area, serve on http://127.0.0.1:8000
+run: setup ## Set up, migrate SQLite, load the statement bank and the demo area, serve on http://127.0.0.1:8000
 	$(BIN)/coproduce migrate
+	$(BIN)/coproduce statements load
 	$(BIN)/coproduce demo
 	$(BIN)/coproduce serve
 
 test: setup browser ## Set up and run the whole suite (unit, web, browser)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: setup ## ruff check, format check and mypy (strict) on app/
+lint: setup ## ruff check, format check, mypy (strict) on app/, and every statements/ file checked
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app
+	$(BIN)/coproduce statements check
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

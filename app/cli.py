@@ -1,5 +1,6 @@
 """The `coproduce` command: serve, migrate, demo, users."""
 
+import json
 import secrets
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from app.core.rules import RuleError
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.core.settings import PROJECT_ROOT, get_settings
 from app.instruments import service as instruments
+from app.instruments.schema import InstrumentFile
 
 STATEMENTS_DIR = PROJECT_ROOT / "statements"
 DEMO_REGION = "Demo region"
@@ -204,6 +206,12 @@ def statements_check(paths: tuple[Path, ...]) -> None:
     bad = sum(1 for problems in results.values() if problems)
     if bad:
         raise click.ClickException(f"{bad} of {len(results)} files have problems; nothing was loaded.")
+
+
+@statements.command("schema")
+def statements_schema() -> None:
+    """Print the JSON Schema of the instrument file format (published as docs/instrument.schema.json)."""
+    click.echo(json.dumps(InstrumentFile.model_json_schema(), indent=2))
 
 
 @statements.command("load")

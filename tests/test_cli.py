@@ -80,3 +80,31 @@ def test_serve_refuses_several_processes_on_sqlite(cli: CliRunner, fresh_engine:
         pytest.skip("PostgreSQL serves any number of processes")
     result = cli.invoke(main, ["serve", "--workers", "2"])
     assert result.exit_code == 1 and "SQLite serves one process" in result.output
+
+
+def test_statements_check_and_load(cli: CliRunner, tmp_path: Path) -> None:
+    from tests.instruments.test_parsing import GOOD
+
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(GOOD)
+    bad.write_text(GOOD.replace("version: 1", "version: one"))
+    checked = cli.invoke(main, ["statements", "check", str(good), str(bad)])
+    assert checked.exit_code == 1
+    assert f"{good}: ok" in checked.output and "line 2, version: This should be a whole number." in checked.output
+    assert "1 of 2 files have problems" in checked.output
+
+    cli.invoke(main, ["migrate"])
+    refused = cli.invoke(main, ["statements", "load", str(good), str(bad)])
+    assert refused.exit_code == 1 and "run `coproduce statements check`" in refused.output
+    assert "sample version 1, 2 items, loaded" in cli.invoke(main, ["statements", "load", str(good)]).output
+    assert "sample version 1, 2 items, unchanged" in cli.invoke(main, ["statements", "load", str(good)]).output
+    good.write_text(GOOD.replace("I feel heard.", "I feel listened to."))
+    changed = cli.invoke(main, ["statements", "load", str(good)])
+    assert (
+        changed.exit_code == 1 and "raise the version to 2" in changed.output and "Nothing was loaded" in changed.output
+    )
+
+
+def test_the_shipped_statements_check_clean(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["statements", "check"])
+    assert result.exit_code == 0, result.output

@@ -153,3 +153,13 @@ def test_a_good_file_with_one_field_mangled_gets_an_instrument_or_a_problem(line
         parse_instrument(mangled)
     except InstrumentFileError as error:
         assert error.problems, name
+
+
+def test_the_published_json_schema_matches_the_models() -> None:
+    """docs/instrument.schema.json is for editors; regenerate it with `coproduce statements schema`."""
+    import json
+
+    from app.core.settings import PROJECT_ROOT
+
+    published = json.loads((PROJECT_ROOT / "docs" / "instrument.schema.json").read_text())
+    assert published == InstrumentFile.model_json_schema()
