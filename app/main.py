@@ -16,6 +16,7 @@ from app.core.migrations import check_migrated
 from app.core.security import SecurityHeadersMiddleware, verify_csrf
 from app.core.settings import Settings, get_settings
 from app.core.templating import STATIC_DIR
+from app.instruments.routes import router as instruments_router
 from app.pages.routes import router as pages_router
 
 SESSION_COOKIE = "coproduce_session"
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (pages_router, accounts_router, areas_router):
+    for router in (pages_router, accounts_router, areas_router, instruments_router):
         app.include_router(router)
     install_error_handlers(app)
     return app

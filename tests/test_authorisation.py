@@ -9,13 +9,18 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlmodel import Session
 
 from app.accounts.auth import role_requirements
 from app.accounts.models import Role, User
 from app.areas.models import Area, Region
+from app.instruments.parsing import parse_instrument
+from app.instruments.service import store_instrument
 from tests.conftest import CheckedClient, Factory
+from tests.instruments.test_parsing import GOOD
 
 ADMIN = frozenset({Role.admin})
+SCOPED = ("{area_id}", "{instrument_id}")  # paths that belong to one area
 STAFF = frozenset(Role)
 
 # Routes anyone may use, signed in or not. Everything else is a staff route.
@@ -49,6 +54,9 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/users/{user_id}/edit"): ADMIN,
     ("POST", "/users/{user_id}/edit"): ADMIN,
     ("GET", "/site-pages/{slug}/edit"): ADMIN,
+    ("GET", "/bank"): STAFF,
+    ("GET", "/bank/{instrument_id}"): STAFF,
+    ("GET", "/bank/{instrument_id}/preview"): STAFF,
     ("POST", "/site-pages/{slug}/edit"): ADMIN,
 }
 
@@ -88,24 +96,38 @@ class World:
     other: Area
     region: Region
     other_user: User
+    instruments: dict[int, int]  # area id -> the id of an instrument that area owns
 
 
 @pytest.fixture
-def world(make: Factory) -> World:
+def world(make: Factory, db: Session) -> World:
     region = make.region()
     own, other = make.area(region=region), make.area(region=region)
-    return World(own=own, other=other, region=region, other_user=make.user(Role.facilitator, other))
+    instruments = {}
+    for area in (own, other):
+        assert area.id is not None
+        stored = store_instrument(db, parse_instrument(GOOD), source="upload", area_id=area.id)
+        assert stored.instrument.id is not None
+        instruments[area.id] = stored.instrument.id
+    db.commit()
+    return World(own, other, region, make.user(Role.facilitator, other), instruments)
 
 
 def concrete_path(path: str, area: Area, world: World) -> str:
-    return path.format(area_id=area.id, region_id=world.region.id, user_id=world.other_user.id, slug="accessibility")
+    return path.format(
+        area_id=area.id,
+        region_id=world.region.id,
+        user_id=world.other_user.id,
+        slug="accessibility",
+        instrument_id=world.instruments[area.id or 0],
+    )
 
 
 CASES = [
     (method, path, role, scope)
     for (method, path) in sorted(STAFF_ROUTES)
     for role in [None, *Role]
-    for scope in (["own", "other"] if "{area_id}" in path else ["own"])
+    for scope in (["own", "other"] if any(part in path for part in SCOPED) else ["own"])
 ]
 
 
