@@ -55,6 +55,8 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/users/{user_id}/edit"): ADMIN,
     ("GET", "/site-pages/{slug}/edit"): ADMIN,
     ("GET", "/bank"): STAFF,
+    ("GET", "/bank/upload"): frozenset({Role.admin, Role.facilitator}),
+    ("POST", "/bank/upload"): frozenset({Role.admin, Role.facilitator}),
     ("GET", "/bank/{instrument_id}"): STAFF,
     ("GET", "/bank/{instrument_id}/preview"): STAFF,
     ("POST", "/site-pages/{slug}/edit"): ADMIN,

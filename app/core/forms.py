@@ -39,14 +39,15 @@ class Form:
     def error_list(self) -> list[dict[str, str]]:
         return [{"text": message, "href": f"#{name}"} for name, message in self.errors.items()]
 
-    def attempt(self, action: Callable[[], T]) -> T | None:
-        """Run a service call once every field is valid; a rule it breaks becomes an error on its field."""
+    def attempt(self, action: Callable[[], T], *, field: str | None = None) -> T | None:
+        """Run a service call once every field is valid; a rule it breaks becomes an error on its field
+        (or on `field`, when the page has one place for every problem, such as a file upload)."""
         if not self.ok:
             return None
         try:
             return action()
         except RuleError as error:
-            self.error(error.field, error.message)
+            self.error(field or error.field, error.message)
             return None
 
     def raw(self, name: str) -> str:

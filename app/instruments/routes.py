@@ -1,11 +1,19 @@
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from typing import Annotated
 
-from app.accounts.auth import Staff
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from app.accounts.auth import Staff, require_role
+from app.accounts.models import Role, User
 from app.core.db import SessionDep
 from app.core.errors import found
-from app.core.templating import render
+from app.core.forms import Form
+from app.core.security import flash
+from app.core.templating import redirect, render
 from app.instruments import bank
+from app.instruments.parsing import MAX_FILE_BYTES, InstrumentFileError, Problem, parse_instrument
+from app.instruments.service import item_count, store_instrument
 from app.instruments.vocabulary import AUDIENCE_LABELS, TAGS, tag_label
 
 router = APIRouter()
@@ -33,6 +41,64 @@ def bank_page(request: Request, user: Staff, session: SessionDep, audience: str 
     return render(request, "instruments/bank.html", context)
 
 
+Uploader = Annotated[User, Depends(require_role(Role.admin, Role.facilitator))]
+
+
+async def read_upload(request: Request) -> bytes | None:
+    """The uploaded file's bytes (one more than the limit at most, so a huge file is caught cheaply)."""
+    upload = (await request.form()).get("file")
+    if not isinstance(upload, UploadFile):
+        return None
+    try:
+        return await upload.read(MAX_FILE_BYTES + 1) if upload.filename else None
+    finally:
+        await upload.close()
+
+
+UploadedFile = Annotated[bytes | None, Depends(read_upload)]
+
+
+def _upload_page(request: Request, user: User, form: Form, problems: list[Problem], status_code: int = 200) -> Response:
+    destination = "the shared bank" if user.role == Role.admin else "your area's own instruments"
+    context = {"form": form, "problems": problems, "destination": destination, "max_kb": MAX_FILE_BYTES // 1024}
+    return render(request, "instruments/upload.html", context, status_code=status_code)
+
+
+@router.get("/bank/upload", response_class=HTMLResponse)
+def upload_page(request: Request, user: Uploader) -> Response:
+    return _upload_page(request, user, Form({}), [])
+
+
+@router.post("/bank/upload", response_class=HTMLResponse)
+def upload_submit(request: Request, user: Uploader, session: SessionDep, content: UploadedFile) -> Response:
+    """Check an instrument file and store it: admins into the shared bank, facilitators for their area."""
+    form = Form({})
+    if content is None:
+        form.error("file", "Select an instrument file to upload")
+        return _upload_page(request, user, form, [], status_code=400)
+    try:
+        instrument = parse_instrument(content)
+    except InstrumentFileError as error:
+        count = len(error.problems)
+        noun = "1 problem: fix it" if count == 1 else f"{count} problems: fix them"
+        form.error("file", f"The file has {noun} and upload it again")
+        return _upload_page(request, user, form, error.problems, status_code=400)
+    area_id = None if user.role == Role.admin else user.area_id
+    stored = form.attempt(
+        lambda: store_instrument(session, instrument, source="upload", area_id=area_id, user_id=user.id),
+        field="file",
+    )
+    if stored is None:
+        return _upload_page(request, user, form, [], status_code=400)
+    items = item_count(session, stored.instrument)
+    if stored.created:
+        flash(request, f"{instrument.title} version {instrument.version} uploaded, with {items} items.")
+    else:
+        flash(request, f"{instrument.title} version {instrument.version} was already here, unchanged.")
+    return redirect(request, f"/bank/{stored.instrument.id}")
+
+
+# After /bank/upload, so that path is not read as an instrument id.
 @router.get("/bank/{instrument_id}", response_class=HTMLResponse)
 def instrument_page(request: Request, instrument_id: int, user: Staff, session: SessionDep, tag: str = "") -> Response:
     instrument = found(bank.get_visible_instrument(session, user, instrument_id))

@@ -92,3 +92,58 @@ def test_ladder_items_name_a_subject_in_the_preview(client: CheckedClient, make:
     assert "Where is our area on the ladder now?" in page
     assert "Collaborating" in page and "We decide together, as equal partners." in page
     assert "Why do you say that?" in page
+
+
+def _upload(client: CheckedClient, content: bytes | None, name: str = "sample.yaml"):  # type: ignore[no-untyped-def]
+    token = client.csrf_token("/bank/upload")
+    files = {"file": (name, content, "application/x-yaml")} if content is not None else {"file": ("", b"", "")}
+    return client.post("/bank/upload", data={"csrf_token": token}, files=files)
+
+
+def test_a_facilitator_uploads_an_instrument_for_their_area(client: CheckedClient, make: Factory, db: Session) -> None:
+    from sqlmodel import select
+
+    from app.instruments.models import Instrument
+
+    area = make.area()
+    client.sign_in(make.user(Role.facilitator, area))
+    response = _upload(client, GOOD.encode())
+    assert response.status_code == 303
+    instrument = db.exec(select(Instrument).where(Instrument.key == "sample")).one()
+    assert instrument.scope == f"area-{area.id}" and instrument.source == "upload"
+    assert response.headers["location"] == f"/bank/{instrument.id}"
+    assert "A sample version 1 uploaded, with 2 items." in client.get(response.headers["location"]).text
+    again = _upload(client, GOOD.encode())
+    assert "was already here, unchanged" in client.get(again.headers["location"]).text
+    changed = _upload(client, GOOD.replace("I feel heard.", "Heard").encode())
+    assert changed.status_code == 400 and "raise the version to 2" in changed.text
+
+
+def test_an_admin_uploads_into_the_shared_bank(client: CheckedClient, make: Factory, db: Session) -> None:
+    from sqlmodel import select
+
+    from app.instruments.models import Instrument
+
+    client.sign_in(make.user(Role.admin))
+    assert _upload(client, GOOD.encode()).status_code == 303
+    assert db.exec(select(Instrument.scope)).one() == "bank"
+
+
+def test_a_bad_file_lists_every_problem_and_stores_nothing(client: CheckedClient, make: Factory, db: Session) -> None:
+    from sqlmodel import func, select
+
+    from app.instruments.models import Instrument
+
+    client.sign_in(make.user(Role.facilitator))
+    bad = GOOD.replace("version: 1", "version: one").replace("kind: i_statements", "kind: quiz")
+    response = _upload(client, bad.encode())
+    assert response.status_code == 400
+    assert "The file has 2 problems: fix them and upload it again" in response.text
+    assert 'href="#file"' in response.text  # the error summary points at the file field
+    assert '<td class="govuk-table__cell">2</td>' in response.text and "<code>version</code>" in response.text
+    assert "<code>kind</code>" in response.text
+    hostile = _upload(client, b"key: !!python/object/apply:os.system ['touch /tmp/pwned']\n")
+    assert hostile.status_code == 400 and "is not allowed" in hostile.text
+    nothing = _upload(client, None)
+    assert nothing.status_code == 400 and "Select an instrument file to upload" in nothing.text
+    assert db.exec(select(func.count()).select_from(Instrument)).one() == 0
