@@ -76,3 +76,22 @@ class Item(SQLModel, table=True):
     scale_id: int = Field(foreign_key="scale.id", index=True, ondelete="RESTRICT")
     tags: list[str] = Field(sa_type=sa.JSON)
     comments: list[dict[str, Any]] = Field(sa_type=sa.JSON, description="Words asked for beside the rating")
+
+
+class QuestionnaireDraft(SQLModel, table=True):
+    """A questionnaire being built for an area. Saving it makes a new, immutable instrument version."""
+
+    __tablename__ = "questionnaire_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=60)
+    title: str = Field(max_length=300)
+    description: str = Field(max_length=2000)
+    audiences: list[str] = Field(sa_type=sa.JSON)
+    scale: str = Field(max_length=40)
+    items: list[dict[str, Any]] = Field(
+        sa_type=sa.JSON, description="In order: key, text, easy_read, help, tags, theme, source"
+    )
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    updated_at: datetime = Field(default_factory=utcnow)
