@@ -16,6 +16,7 @@ from app.core.migrations import check_migrated
 from app.core.security import SecurityHeadersMiddleware, verify_csrf
 from app.core.settings import Settings, get_settings
 from app.core.templating import STATIC_DIR
+from app.instruments.builder_routes import router as builder_router
 from app.instruments.routes import router as instruments_router
 from app.pages.routes import router as pages_router
 
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (pages_router, accounts_router, areas_router, instruments_router):
+    for router in (pages_router, accounts_router, areas_router, instruments_router, builder_router):
         app.include_router(router)
     install_error_handlers(app)
     return app

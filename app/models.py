@@ -3,7 +3,7 @@
 from app.accounts.models import EndedSession, SignInFailure, User
 from app.areas.models import Area, Region
 from app.core.schema import metadata
-from app.instruments.models import Instrument, Item, ScaleVersion, Theme
+from app.instruments.models import Instrument, Item, QuestionnaireDraft, ScaleVersion, Theme
 from app.pages.models import SitePage
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "EndedSession",
     "Instrument",
     "Item",
+    "QuestionnaireDraft",
     "Region",
     "ScaleVersion",
     "SignInFailure",

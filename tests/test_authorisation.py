@@ -14,13 +14,20 @@ from sqlmodel import Session
 from app.accounts.auth import role_requirements
 from app.accounts.models import Role, User
 from app.areas.models import Area, Region
+from app.instruments.builder import add_own_item, create_draft
 from app.instruments.parsing import parse_instrument
 from app.instruments.service import store_instrument
 from tests.conftest import CheckedClient, Factory
 from tests.instruments.test_parsing import GOOD
 
 ADMIN = frozenset({Role.admin})
-SCOPED = ("{area_id}", "{instrument_id}")  # paths that belong to one area
+FACILITATOR = frozenset({Role.facilitator})
+SCOPED = ("{area_id}", "{instrument_id}", "{draft_id}")
+# POSTs that need no fields succeed with an empty form; every other POST answers it with errors (400).
+ALLOWED_POST_STATUS = {
+    "/questionnaires/{draft_id}/items/{key}/{action}": 303,
+    "/questionnaires/{draft_id}/save": 303,
+}  # paths that belong to one area
 STAFF = frozenset(Role)
 
 # Routes anyone may use, signed in or not. Everything else is a staff route.
@@ -56,6 +63,16 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/site-pages/{slug}/edit"): ADMIN,
     ("GET", "/bank"): STAFF,
     ("GET", "/bank/upload"): frozenset({Role.admin, Role.facilitator}),
+    ("GET", "/questionnaires"): FACILITATOR,
+    ("POST", "/questionnaires/new"): FACILITATOR,
+    ("GET", "/questionnaires/{draft_id}"): FACILITATOR,
+    ("POST", "/questionnaires/{draft_id}/details"): FACILITATOR,
+    ("POST", "/questionnaires/{draft_id}/own"): FACILITATOR,
+    ("POST", "/questionnaires/{draft_id}/items/{key}/{action}"): FACILITATOR,
+    ("GET", "/questionnaires/{draft_id}/add"): FACILITATOR,
+    ("POST", "/questionnaires/{draft_id}/add"): FACILITATOR,
+    ("GET", "/questionnaires/{draft_id}/preview"): FACILITATOR,
+    ("POST", "/questionnaires/{draft_id}/save"): FACILITATOR,
     ("POST", "/bank/upload"): frozenset({Role.admin, Role.facilitator}),
     ("GET", "/bank/{instrument_id}"): STAFF,
     ("GET", "/bank/{instrument_id}/preview"): STAFF,
@@ -99,6 +116,7 @@ class World:
     region: Region
     other_user: User
     instruments: dict[int, int]  # area id -> the id of an instrument that area owns
+    drafts: dict[int, int]  # area id -> the id of a questionnaire draft of that area
 
 
 @pytest.fixture
@@ -111,8 +129,15 @@ def world(make: Factory, db: Session) -> World:
         stored = store_instrument(db, parse_instrument(GOOD), source="upload", area_id=area.id)
         assert stored.instrument.id is not None
         instruments[area.id] = stored.instrument.id
+    drafts = {}
+    for area in (own, other):
+        assert area.id is not None
+        draft = create_draft(db, area_id=area.id, title="Draft", start_from=None, user_id=None)
+        add_own_item(db, draft, text="First", easy_read=None, help=None)
+        assert draft.id is not None
+        drafts[area.id] = draft.id
     db.commit()
-    return World(own, other, region, make.user(Role.facilitator, other), instruments)
+    return World(own, other, region, make.user(Role.facilitator, other), instruments, drafts)
 
 
 def concrete_path(path: str, area: Area, world: World) -> str:
@@ -122,6 +147,9 @@ def concrete_path(path: str, area: Area, world: World) -> str:
         user_id=world.other_user.id,
         slug="accessibility",
         instrument_id=world.instruments[area.id or 0],
+        draft_id=world.drafts[area.id or 0],
+        key="first",
+        action="up",
     )
 
 
@@ -160,4 +188,4 @@ def test_access(
     elif scope == "other" and role != Role.admin:
         assert response.status_code == 404  # another area's pages do not admit they exist
     else:
-        assert response.status_code == (200 if method == "GET" else 400)
+        assert response.status_code == (200 if method == "GET" else ALLOWED_POST_STATUS.get(path, 400))

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.core.rules import RuleError
 from app.core.schema import utcnow
-from app.instruments.models import Instrument, Item, QuestionnaireDraft, Theme, area_scope
+from app.instruments.models import Instrument, Item, QuestionnaireDraft, ScaleVersion, Theme, area_scope
 from app.instruments.schema import InstrumentFile
 from app.instruments.service import Stored, latest_version, store_instrument
 from app.instruments.vocabulary import Audience, Kind
@@ -48,9 +48,8 @@ def get_draft(session: Session, area_id: int, draft_id: int) -> QuestionnaireDra
 
 
 def _item_rows(session: Session, instrument: Instrument) -> list[dict[str, Any]]:
-    themes = {
-        theme.id: theme.title for theme in session.exec(select(Theme).where(Theme.instrument_id == instrument.id))
-    }
+    themes = {theme.id: theme for theme in session.exec(select(Theme).where(Theme.instrument_id == instrument.id))}
+    scale_keys = {row.id: row.key for row in session.exec(select(ScaleVersion))}
     items = session.exec(select(Item).where(Item.instrument_id == instrument.id).order_by(col(Item.position)))
     return [
         {
@@ -59,8 +58,10 @@ def _item_rows(session: Session, instrument: Instrument) -> list[dict[str, Any]]
             "easy_read": item.easy_read,
             "help": item.help,
             "tags": list(item.tags),
-            "theme": themes[item.theme_id],
+            "theme": themes[item.theme_id].title,
+            "theme_key": themes[item.theme_id].key,
             "source": f"{instrument.key}:{item.key}",
+            "scale": scale_keys[item.scale_id] if scale_keys[item.scale_id] != instrument.default_scale else None,
         }
         for item in items
     ]
@@ -98,7 +99,7 @@ def _save(session: Session, draft: QuestionnaireDraft, items: list[dict[str, Any
 
 def add_bank_items(session: Session, draft: QuestionnaireDraft, item_ids: list[int], scopes: list[str] | None) -> int:
     """Add chosen items (by id) that the user may see; ones already in the draft are skipped. Returns how many."""
-    query = select(Item, Instrument.key, Theme.title).join(Instrument, col(Item.instrument_id) == col(Instrument.id))
+    query = select(Item, Instrument.key, Theme).join(Instrument, col(Item.instrument_id) == col(Instrument.id))
     query = query.join(Theme, col(Item.theme_id) == col(Theme.id)).where(col(Item.id).in_(item_ids))
     if scopes is not None:
         query = query.where(col(Instrument.scope).in_(scopes))
@@ -106,7 +107,7 @@ def add_bank_items(session: Session, draft: QuestionnaireDraft, item_ids: list[i
     sources = {item["source"] for item in items}
     taken = {item["key"] for item in items}
     added = 0
-    for item, instrument_key, theme_title in session.exec(query.order_by(col(Item.instrument_id), col(Item.position))):
+    for item, instrument_key, theme in session.exec(query.order_by(col(Item.instrument_id), col(Item.position))):
         source = f"{instrument_key}:{item.key}"
         if source in sources:
             continue
@@ -122,7 +123,8 @@ def add_bank_items(session: Session, draft: QuestionnaireDraft, item_ids: list[i
                 "easy_read": item.easy_read,
                 "help": item.help,
                 "tags": list(item.tags),
-                "theme": theme_title,
+                "theme": theme.title,
+                "theme_key": theme.key,
                 "source": source,
             }
         )
@@ -133,19 +135,24 @@ def add_bank_items(session: Session, draft: QuestionnaireDraft, item_ids: list[i
 
 def add_own_item(
     session: Session, draft: QuestionnaireDraft, *, text: str, easy_read: str | None, help: str | None
-) -> None:
+) -> dict[str, Any]:
     if len(draft.items) >= MAX_DRAFT_ITEMS:
         raise RuleError("text", f"A questionnaire can have at most {MAX_DRAFT_ITEMS} statements")
     taken = {item["key"] for item in draft.items}
     if any(item["text"].casefold() == text.casefold() for item in draft.items):
         raise RuleError("text", "This statement is already in the questionnaire")
-    item = {
+    item: dict[str, Any] = {
         "key": slug(text, taken=taken, limit=40),
         "text": text,
         "easy_read": easy_read or None,
         "help": help or None,
+        "tags": [],
+        "theme": OWN_THEME,
+        "theme_key": slug(OWN_THEME),
+        "source": "own",
     }
-    _save(session, draft, [*draft.items, {**item, "tags": [], "theme": OWN_THEME, "source": "own"}])
+    _save(session, draft, [*draft.items, item])
+    return item
 
 
 def move_item(session: Session, draft: QuestionnaireDraft, key: str, offset: int) -> None:
@@ -168,11 +175,15 @@ def remove_item(session: Session, draft: QuestionnaireDraft, key: str) -> dict[s
 
 def update_details(
     session: Session, draft: QuestionnaireDraft, *, title: str, description: str, audiences: list[str], scale: str
-) -> None:
+) -> QuestionnaireDraft:
     if scale not in BUILDER_SCALES:
         raise RuleError("scale", "Select a scale from the list")
+    if scale != draft.scale:  # a newly chosen scale is for every statement
+        items = [{**item, "scale": None} for item in draft.items]
+    else:
+        items = list(draft.items)
     draft.title, draft.description, draft.audiences, draft.scale = title, description, audiences, scale
-    _save(session, draft, list(draft.items))
+    return _save(session, draft, items)
 
 
 def draft_to_file(draft: QuestionnaireDraft, version: int) -> dict[str, Any]:
@@ -181,10 +192,10 @@ def draft_to_file(draft: QuestionnaireDraft, version: int) -> dict[str, Any]:
     theme_keys: set[str] = set()
     for item in draft.items:
         if not themes or themes[-1]["title"] != item["theme"]:
-            key = slug(item["theme"], taken=theme_keys)
+            key = slug(item.get("theme_key") or item["theme"], taken=theme_keys)
             theme_keys.add(key)
             themes.append({"key": key, "title": item["theme"], "items": []})
-        entry = {name: item[name] for name in ("key", "text", "easy_read", "help") if item.get(name)}
+        entry = {name: item[name] for name in ("key", "text", "easy_read", "help", "scale") if item.get(name)}
         themes[-1]["items"].append({**entry, "tags": item["tags"]})
     return {
         "key": draft.key,
