@@ -36,7 +36,7 @@ class Scale(BaseModel):
     title: str
     points: tuple[Point, ...]
     outside: tuple[Point, ...] = ()
-    positive: frozenset[str] = Field(description="Codes counted as a positive answer in indicators")
+    positive: tuple[str, ...] = Field(description="Codes counted as a positive answer in indicators")
     comments: tuple[CommentPrompt, ...] = ()
 
     def codes(self) -> list[str]:
@@ -61,7 +61,10 @@ SCALES: dict[str, Scale] = {
                 Point(code="strongly_disagree", label="Strongly disagree", score=1),
             ),
             outside=(DONT_KNOW, DOES_NOT_APPLY),
-            positive=frozenset({"strongly_agree", "agree"}),
+            positive=(
+                "strongly_agree",
+                "agree",
+            ),
         ),
         Scale(
             key="smiley5",
@@ -75,7 +78,10 @@ SCALES: dict[str, Scale] = {
                 Point(code="really_unhappy", label="Really unhappy", face="sad", score=1),
             ),
             outside=(Point(code="dont_know", label="I don't know"), Point(code="not_for_me", label="Not for me")),
-            positive=frozenset({"really_happy", "happy"}),
+            positive=(
+                "really_happy",
+                "happy",
+            ),
         ),
         Scale(
             key="smiley3",
@@ -87,7 +93,7 @@ SCALES: dict[str, Scale] = {
                 Point(code="unhappy", label="Unhappy", face="frown", score=1),
             ),
             outside=(Point(code="dont_know", label="I don't know"), Point(code="not_for_me", label="Not for me")),
-            positive=frozenset({"happy"}),
+            positive=("happy",),
         ),
         Scale(
             key="ladder5",
@@ -121,7 +127,10 @@ SCALES: dict[str, Scale] = {
                 Point(code="informing", label="Informing", meaning="We tell families what is happening.", score=1),
             ),
             outside=(DONT_KNOW,),
-            positive=frozenset({"devolving", "collaborating"}),
+            positive=(
+                "devolving",
+                "collaborating",
+            ),
             comments=(CommentPrompt(key="why", label="Why do you say that? (optional)"),),
         ),
         Scale(
@@ -139,7 +148,10 @@ SCALES: dict[str, Scale] = {
                 Point(code="ds2", label="DS2", meaning="Being developed.", score=2),
                 Point(code="ds1", label="DS1", meaning="Neither in place nor being developed.", score=1),
             ),
-            positive=frozenset({"ds3", "ds4"}),
+            positive=(
+                "ds3",
+                "ds4",
+            ),
             comments=(
                 CommentPrompt(key="evidence", label="Evidence", hint="What shows this is the right stage?"),
                 CommentPrompt(
@@ -158,7 +170,7 @@ SCALES: dict[str, Scale] = {
                 Point(code="limited", label="Limited", meaning="Partly meets it, or only in places.", score=2),
                 Point(code="no", label="No", meaning="Does not meet it.", score=1),
             ),
-            positive=frozenset({"yes"}),
+            positive=("yes",),
             comments=(CommentPrompt(key="comment", label="Comment", hint="What did you find? Where?"),),
         ),
     ]

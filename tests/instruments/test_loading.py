@@ -109,3 +109,21 @@ def test_two_files_with_one_key_are_caught(tmp_path: Path) -> None:
     results = check_files(statement_files(tmp_path))
     assert results[tmp_path / "a.yaml"] == []
     assert "a.yaml already uses this key" in str(results[tmp_path / "b.yaml"][0])
+
+
+def test_stored_scale_definitions_are_the_same_in_every_process() -> None:
+    """Loading again from a new process must find the same definitions, whatever the hash seed."""
+    import subprocess
+    import sys
+
+    script = (
+        "import json; from app.instruments.scales import SCALES; from app.instruments.service import _scale_definition;"
+        "print(json.dumps({k: _scale_definition(s) for k, s in SCALES.items()}))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script], env={"PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
