@@ -133,7 +133,5 @@ def themes_with_tag(view: InstrumentView, tag: str | None) -> list[ThemeView]:
 
 
 def has_easy_read(view: InstrumentView) -> bool:
-    """True when respondents can be offered the easy-read wording (every item has some, or the text is it)."""
-    return Audience.children.value in view.summary.instrument.audiences or any(
-        item.easy_read for theme in view.themes for item in theme.items
-    )
+    """True when items carry separate easy-read wording (an easy-read instrument's own text already is)."""
+    return any(item.easy_read for theme in view.themes for item in theme.items)
