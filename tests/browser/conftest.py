@@ -1,7 +1,8 @@
 """One real server and one Chromium per run; a fresh browser context per test.
 
 The server is `coproduce serve` in a subprocess on its own SQLite database, set up through the
-CLI as an operator would: migrate, an admin account, the demo region and areas.
+CLI as an operator would: migrate, the shipped statement bank, an admin account, the demo region
+and areas.
 """
 
 import os
@@ -16,9 +17,10 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, StorageState, sync_playwright
 
 from app.cli import DEMO_AREAS
@@ -26,6 +28,7 @@ from app.cli import DEMO_AREAS
 from .pages import Account, SignInPage
 
 HERE = Path(__file__).resolve().parent
+STATEMENTS = HERE.parents[1] / "statements"
 CHROMIUM = Path("/usr/bin/chromium")
 # Without these, Chromium's connections to the closed network pile up and it stalls (see RECIPES.md).
 CHROMIUM_ARGS = [
@@ -73,7 +76,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 class Server:
     url: str
     admin: Account
-    facilitator: Account  # in one demo area, to see what other roles are kept out of
+    facilitator: Account  # in one demo area: builds questionnaires, and shows what other roles are kept out of
     log: Path
 
 
@@ -132,6 +135,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     admin = Account(email="ada@browser-tests.example", name="Ada Lovelace", password=secrets.token_urlsafe(16))
     facilitator = Account(email="fay@browser-tests.example", name="Fay Okafor", password=secrets.token_urlsafe(16))
     _run_cli(["migrate"], env, data_dir)
+    _run_cli(["statements", "load"], env, data_dir)  # the shared bank: every file in statements/
     _run_cli(["demo"], env, data_dir)  # a region, two areas and staff in them
     for account, role in ((admin, "admin"), (facilitator, "facilitator")):
         create = ["users", "create", "--email", account.email, "--name", account.name, "--role", role]
@@ -180,21 +184,43 @@ def admin_state(browser: Browser, server: Server) -> StorageState:
         context.close()
 
 
+@pytest.fixture(scope="session")
+def facilitator_state(browser: Browser, server: Server) -> StorageState:
+    """Cookies of the signed-in facilitator: the role that builds questionnaires for its area."""
+    context = browser.new_context(base_url=server.url)
+    try:
+        page = context.new_page()
+        SignInPage(page).open().sign_in(server.facilitator)
+        return context.storage_state()
+    finally:
+        context.close()
+
+
 OpenPage = Callable[..., Page]
 
 
 @pytest.fixture
 def open_page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[OpenPage]:
-    """A page in a new context: `open_page(width, signed_in=..., javascript=..., axe=...)`."""
+    """A page in a new context: `open_page(width, signed_in=..., javascript=..., axe=...)`.
+
+    `signed_in=True` is the admin; `signed_in="facilitator"` the facilitator.
+    """
     contexts: list[BrowserContext] = []
 
-    def open_page(width: int = DESKTOP, *, signed_in: bool = False, javascript: bool = True, axe: bool = False) -> Page:
+    def open_page(
+        width: int = DESKTOP,
+        *,
+        signed_in: bool | Literal["admin", "facilitator"] = False,
+        javascript: bool = True,
+        axe: bool = False,
+    ) -> Page:
+        role = "admin" if signed_in is True else signed_in
         context = browser.new_context(
             base_url=server.url,
             viewport={"width": width, "height": 800},
             java_script_enabled=javascript,
             bypass_csp=axe,  # axe-core goes in as an inline script, which our CSP rightly refuses
-            storage_state=request.getfixturevalue("admin_state") if signed_in else None,
+            storage_state=request.getfixturevalue(f"{role}_state") if role else None,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
@@ -219,3 +245,32 @@ def demo_paths(browser: Browser, server: Server, admin_state: StorageState) -> d
         context.close()
     assert area and user, "the demo data should give an area and a staff account"
     return {"area": area, "user_edit": user}
+
+
+def shipped_instruments() -> dict[str, dict[str, Any]]:
+    """Each shipped instrument file by its key: the files `coproduce statements load` loads."""
+    files = (yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(STATEMENTS.glob("*.yaml")))
+    return {data["key"]: data for data in files}
+
+
+def shipped_titles() -> dict[str, str]:
+    return {key: data["title"] for key, data in shipped_instruments().items()}
+
+
+@pytest.fixture(scope="session")
+def bank_paths(browser: Browser, server: Server, facilitator_state: StorageState) -> dict[str, str]:
+    """Paths of the shipped instruments by key, found as staff find them: by title in the statement bank."""
+    context = browser.new_context(base_url=server.url, storage_state=facilitator_state)
+    try:
+        page = context.new_page()
+        page.goto("/bank")
+        listed = page.locator("main a[href^='/bank/']").evaluate_all(
+            "links => links.map((link) => [link.textContent.trim(), link.getAttribute('href')])"
+        )
+    finally:
+        context.close()
+    by_title = dict(listed)
+    titles = {key: title.replace("{subject}", "…") for key, title in shipped_titles().items()}
+    missing = sorted(key for key, title in titles.items() if title not in by_title)
+    assert not missing, f"the statement bank should list every shipped instrument; missing {missing} in {listed}"
+    return {key: by_title[title] for key, title in titles.items()}

@@ -3,15 +3,7 @@
 import pytest
 
 from .conftest import OpenPage
-
-NARROWEST = 320
-
-# The elements that stick out past the right edge, to say what to fix.
-_WIDEST = """(limit) => [...document.querySelectorAll("body *")]
-  .filter((el) => el.getBoundingClientRect().right > limit + 0.5)
-  .slice(0, 8)
-  .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")}`
-    + ` right=${Math.round(el.getBoundingClientRect().right)}`)"""
+from .layout import NARROWEST, assert_no_sideways_scrolling
 
 
 @pytest.mark.parametrize(
@@ -22,7 +14,4 @@ _WIDEST = """(limit) => [...document.querySelectorAll("body *")]
 def test_no_sideways_scrolling_at_320px(open_page: OpenPage, path: str, signed_in: bool) -> None:
     page = open_page(NARROWEST, signed_in=signed_in)
     page.goto(path)
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= NARROWEST, (
-        f"{path} is {scroll_width}px wide at {NARROWEST}px: {page.evaluate(_WIDEST, NARROWEST)}"
-    )
+    assert_no_sideways_scrolling(page)
