@@ -69,6 +69,8 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/questionnaires/{draft_id}/details"): FACILITATOR,
     ("POST", "/questionnaires/{draft_id}/own"): FACILITATOR,
     ("POST", "/questionnaires/{draft_id}/items/{key}/{action}"): FACILITATOR,
+    ("GET", "/questionnaires/{draft_id}/items/{key}/edit"): FACILITATOR,
+    ("POST", "/questionnaires/{draft_id}/items/{key}/edit"): FACILITATOR,
     ("GET", "/questionnaires/{draft_id}/add"): FACILITATOR,
     ("POST", "/questionnaires/{draft_id}/add"): FACILITATOR,
     ("GET", "/questionnaires/{draft_id}/preview"): FACILITATOR,

@@ -155,6 +155,20 @@ def add_own_item(
     return item
 
 
+def update_item(
+    session: Session, draft: QuestionnaireDraft, key: str, *, text: str, easy_read: str | None, help: str | None
+) -> dict[str, Any]:
+    """Change a statement's wording in this draft only (the bank's copy stays as it is)."""
+    if any(item["key"] != key and item["text"].casefold() == text.casefold() for item in draft.items):
+        raise RuleError("text", "Another statement in the questionnaire already says this")
+    items = [
+        {**item, "text": text, "easy_read": easy_read or None, "help": help or None} if item["key"] == key else item
+        for item in draft.items
+    ]
+    _save(session, draft, items)
+    return next(item for item in items if item["key"] == key)
+
+
 def move_item(session: Session, draft: QuestionnaireDraft, key: str, offset: int) -> None:
     """Move an item up (-1) or down (+1); at either end it stays where it is."""
     items = list(draft.items)
@@ -213,6 +227,15 @@ def save_draft(session: Session, draft: QuestionnaireDraft, user_id: int | None)
     """Store the draft as the area's next version (or find that version already stored), then drop the draft."""
     if not draft.items:
         raise RuleError("items", "Add at least one statement before saving")
+    if Audience.young_people.value in draft.audiences:
+        missing = [str(number) for number, item in enumerate(draft.items, start=1) if not item.get("easy_read")]
+        if missing:
+            listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+            raise RuleError(
+                "items",
+                "Young people will answer, so every statement needs an easy-read version. "
+                f"Use Change to add one to statement{'s' if len(missing) > 1 else ''} {listed}.",
+            )
     scope = area_scope(draft.area_id)
     latest = latest_version(session, scope, draft.key)
     try:

@@ -1,6 +1,6 @@
 """The questionnaire builder: a facilitator's draft for their area, saved as a new instrument version."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -139,6 +139,44 @@ def builder_own_statement(
     return redirect(request, f"/questionnaires/{draft.id}#items")
 
 
+def _draft_item(draft: QuestionnaireDraft, key: str) -> dict[str, Any]:
+    return found(next((item for item in draft.items if item["key"] == key), None))
+
+
+def _item_page(request: Request, draft: QuestionnaireDraft, item: dict[str, Any], form: Form) -> Response:
+    number = draft.items.index(item) + 1
+    context = {"draft": draft, "item": item, "number": number, "form": form}
+    return render(request, "instruments/builder_item.html", context, status_code=400 if form.errors else 200)
+
+
+@router.get("/questionnaires/{draft_id}/items/{key}/edit", response_class=HTMLResponse)
+def builder_item_page(request: Request, draft_id: int, key: str, user: Facilitator, session: SessionDep) -> Response:
+    draft = _draft(session, user, draft_id)
+    item = _draft_item(draft, key)
+    form = Form({name: item.get(name) or "" for name in ("text", "easy_read", "help")})
+    return _item_page(request, draft, item, form)
+
+
+# Before the route below, which would otherwise read "edit" as an action.
+@router.post("/questionnaires/{draft_id}/items/{key}/edit", response_class=HTMLResponse)
+def builder_item_submit(
+    request: Request, draft_id: int, key: str, user: Facilitator, session: SessionDep, data: FormData
+) -> Response:
+    draft = _draft(session, user, draft_id)
+    item = _draft_item(draft, key)
+    form = Form(data)
+    text = form.text("text", label="the statement", max_length=300)
+    easy_read = form.text("easy_read", label="the easy-read version", max_length=300, required=False)
+    help_text = form.text("help", label="the help text", max_length=2000, required=False)
+    changed = form.attempt(
+        lambda: builder.update_item(session, draft, key, text=text, easy_read=easy_read, help=help_text)
+    )
+    if changed is None:
+        return _item_page(request, draft, item, form)
+    flash(request, f"Statement {draft.items.index(changed) + 1} changed.")
+    return redirect(request, f"/questionnaires/{draft.id}#item-{key}")
+
+
 @router.post("/questionnaires/{draft_id}/items/{key}/{action}", response_class=HTMLResponse)
 def builder_item_action(
     request: Request, draft_id: int, key: str, action: str, user: Facilitator, session: SessionDep
@@ -210,11 +248,12 @@ def builder_preview(
     request: Request, draft_id: int, user: Facilitator, session: SessionDep, easy_read: bool = False
 ) -> Response:
     draft = _draft(session, user, draft_id)
+    has_easy_read = any(item.get("easy_read") for item in draft.items)
     context = {
         "draft": draft,
         "scales": SCALES,
-        "easy_read": easy_read,
-        "has_easy_read": any(item.get("easy_read") for item in draft.items),
+        "easy_read": easy_read and has_easy_read,
+        "has_easy_read": has_easy_read,
     }
     return render(request, "instruments/builder_preview.html", context)
 

@@ -164,8 +164,20 @@ def test_saving_checks_the_same_rules_as_a_file(client: CheckedClient, make: Fac
         },
     )
     refused = client.submit(f"/questionnaires/{draft_id}/save", {}, token_from=f"/questionnaires/{draft_id}")
-    assert refused.status_code == 400 and "need easy_read text" in refused.text
+    assert refused.status_code == 400
+    assert "every statement needs an easy-read version. Use Change to add one to statement 1." in refused.text
     assert db.exec(select(Instrument)).first() is None
+    draft = db.exec(select(QuestionnaireDraft)).one()
+    key = draft.items[0]["key"]
+    page = f"/questionnaires/{draft_id}/items/{key}/edit"
+    assert 'value="I am listened to."' in client.get(page).text
+    empty = client.submit(page, {"text": "", "easy_read": ""})
+    assert empty.status_code == 400 and "Enter the statement" in empty.text
+    changed = client.submit(page, {"text": "I am listened to.", "easy_read": "People listen to me.", "help": ""})
+    assert changed.headers["location"] == f"/questionnaires/{draft_id}#item-{key}"
+    saved = client.submit(f"/questionnaires/{draft_id}/save", {}, token_from=f"/questionnaires/{draft_id}")
+    assert saved.status_code == 303
+    assert db.exec(select(Item.easy_read)).one() == "People listen to me."
 
 
 def test_builder_form_errors(client: CheckedClient, make: Factory) -> None:
