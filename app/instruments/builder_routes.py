@@ -33,6 +33,15 @@ async def read_multi(request: Request) -> dict[str, list[str]]:
 MultiFormData = Annotated[dict[str, list[str]], Depends(read_multi)]
 
 
+def _read_statement(form: Form) -> tuple[str, str, str]:
+    """A statement's wording, its easy-read version and its help text, as one form asks for them."""
+    return (
+        form.text("text", label="the statement", max_length=300),
+        form.text("easy_read", label="the easy-read version", max_length=300, required=False),
+        form.text("help", label="the help text", max_length=2000, required=False),
+    )
+
+
 def _area(user: User) -> int:
     assert user.area_id is not None  # facilitators always have an area
     return user.area_id
@@ -127,9 +136,7 @@ def builder_own_statement(
 ) -> Response:
     draft = _draft(session, user, draft_id)
     form = Form(data)
-    text = form.text("text", label="the statement", max_length=300)
-    easy_read = form.text("easy_read", label="the easy-read version", max_length=300, required=False)
-    help_text = form.text("help", label="the help text", max_length=2000, required=False)
+    text, easy_read, help_text = _read_statement(form)
     if (
         form.attempt(lambda: builder.add_own_item(session, draft, text=text, easy_read=easy_read, help=help_text))
         is None
@@ -165,9 +172,7 @@ def builder_item_submit(
     draft = _draft(session, user, draft_id)
     item = _draft_item(draft, key)
     form = Form(data)
-    text = form.text("text", label="the statement", max_length=300)
-    easy_read = form.text("easy_read", label="the easy-read version", max_length=300, required=False)
-    help_text = form.text("help", label="the help text", max_length=2000, required=False)
+    text, easy_read, help_text = _read_statement(form)
     changed = form.attempt(
         lambda: builder.update_item(session, draft, key, text=text, easy_read=easy_read, help=help_text)
     )
