@@ -5,6 +5,7 @@ from app.areas.models import Area, Region
 from app.core.schema import metadata
 from app.instruments.models import Instrument, Item, QuestionnaireDraft, ScaleVersion, Theme
 from app.pages.models import SitePage
+from app.surveys.models import Survey
 
 __all__ = [
     "Area",
@@ -16,6 +17,7 @@ __all__ = [
     "ScaleVersion",
     "SignInFailure",
     "SitePage",
+    "Survey",
     "Theme",
     "User",
     "metadata",

@@ -9,6 +9,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from app.core import security  # noqa: E402
 from app.core.migrations import upgrade  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.surveys.models import CycleStage, Layout, Survey  # noqa: E402
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 PASSWORD = "correct horse battery"
@@ -208,6 +210,24 @@ class Factory:
         self.session.add(user)
         self.session.commit()
         return user
+
+    def survey(self, area_id: int, instrument_id: int, **values: Any) -> Survey:
+        survey = Survey(
+            area_id=area_id,
+            instrument_id=instrument_id,
+            public_code=f"code{self._next():04d}",
+            title=values.pop("title", "A survey"),
+            audiences=["parent_carers"],
+            opens_on=values.pop("opens_on", date.today()),
+            cycle_stage=CycleStage.understand,
+            layout=Layout.statement,
+            about_you=[],
+            localities=[],
+            **values,
+        )
+        self.session.add(survey)
+        self.session.commit()
+        return survey
 
 
 @pytest.fixture

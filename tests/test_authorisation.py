@@ -22,11 +22,14 @@ from tests.instruments.test_parsing import GOOD
 
 ADMIN = frozenset({Role.admin})
 FACILITATOR = frozenset({Role.facilitator})
-SCOPED = ("{area_id}", "{instrument_id}", "{draft_id}")
+RUNNERS = frozenset({Role.facilitator, Role.commissioner})  # who sets up and runs surveys
+SCOPED = ("{area_id}", "{instrument_id}", "{draft_id}", "{survey_id}")
 # POSTs that need no fields succeed with an empty form; every other POST answers it with errors (400).
 ALLOWED_POST_STATUS = {
     "/questionnaires/{draft_id}/items/{key}/{action}": 303,
     "/questionnaires/{draft_id}/save": 303,
+    "/surveys/{survey_id}/close": 303,
+    "/surveys/{survey_id}/reopen": 303,
 }  # paths that belong to one area
 STAFF = frozenset(Role)
 
@@ -63,6 +66,12 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/site-pages/{slug}/edit"): ADMIN,
     ("GET", "/bank"): STAFF,
     ("GET", "/bank/upload"): frozenset({Role.admin, Role.facilitator}),
+    ("GET", "/surveys"): STAFF,
+    ("GET", "/surveys/new"): RUNNERS,
+    ("POST", "/surveys/new"): RUNNERS,
+    ("GET", "/surveys/{survey_id}"): STAFF,
+    ("POST", "/surveys/{survey_id}/close"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/reopen"): RUNNERS,
     ("GET", "/questionnaires"): FACILITATOR,
     ("POST", "/questionnaires/new"): FACILITATOR,
     ("GET", "/questionnaires/{draft_id}"): FACILITATOR,
@@ -119,6 +128,7 @@ class World:
     other_user: User
     instruments: dict[int, int]  # area id -> the id of an instrument that area owns
     drafts: dict[int, int]  # area id -> the id of a questionnaire draft of that area
+    surveys: dict[int, int]  # area id -> the id of a survey of that area
 
 
 @pytest.fixture
@@ -138,8 +148,9 @@ def world(make: Factory, db: Session) -> World:
         add_own_item(db, draft, text="First", easy_read=None, help=None)
         assert draft.id is not None
         drafts[area.id] = draft.id
+    surveys = {area_id: make.survey(area_id, instrument_id).id for area_id, instrument_id in instruments.items()}
     db.commit()
-    return World(own, other, region, make.user(Role.facilitator, other), instruments, drafts)
+    return World(own, other, region, make.user(Role.facilitator, other), instruments, drafts, surveys)
 
 
 def concrete_path(path: str, area: Area, world: World) -> str:
@@ -150,6 +161,7 @@ def concrete_path(path: str, area: Area, world: World) -> str:
         slug="accessibility",
         instrument_id=world.instruments[area.id or 0],
         draft_id=world.drafts[area.id or 0],
+        survey_id=world.surveys[area.id or 0],
         key="first",
         action="up",
     )

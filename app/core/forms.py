@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -95,3 +96,20 @@ class Form:
             self.error(name, f"{label[0].upper()}{label[1:]} must be between {minimum} and {maximum}")
             return None
         return number
+
+    def calendar_date(self, name: str, *, label: str, required: bool = True) -> date | None:
+        """A GOV.UK date input: `name-day`, `name-month` and `name-year` fields."""
+        parts = [self.raw(f"{name}-{part}").strip() for part in ("day", "month", "year")]
+        if not any(parts):
+            if required:
+                self.error(name, f"Enter {label}")
+            return None
+        if not all(part.isdigit() for part in parts) or len(parts[2]) != 4:
+            self.error(name, f"{label[0].upper()}{label[1:]} must be a real date, like 27 3 2027")
+            return None
+        day, month, year = (int(part) for part in parts)
+        try:
+            return date(year, month, day)
+        except ValueError:
+            self.error(name, f"{label[0].upper()}{label[1:]} must be a real date, like 27 3 2027")
+            return None

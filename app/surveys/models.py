@@ -1,0 +1,61 @@
+"""Surveys: one questionnaire version, published to an area's families for a while, as one wave."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.core.schema import utcnow
+
+
+class Layout(StrEnum):
+    statement = "statement"  # one statement a page: easiest on a phone and with a screen reader
+    theme = "theme"  # one theme a page: fewer pages
+
+
+class CycleStage(StrEnum):
+    understand = "understand"
+    plan = "plan"
+    do = "do"
+    review = "review"
+
+
+class AboutYou(StrEnum):
+    """Optional questions about the respondent; every one can be skipped or answered "prefer not to say"."""
+
+    group = "group"
+    age_band = "age_band"
+    locality = "locality"
+    support_type = "support_type"
+
+
+class Survey(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="area.id", index=True, ondelete="RESTRICT")
+    instrument_id: int = Field(foreign_key="instrument.id", index=True, ondelete="RESTRICT")
+    public_code: str = Field(max_length=12, unique=True, description="The short code in the public link")
+    title: str = Field(max_length=200)
+    audiences: list[str] = Field(sa_type=sa.JSON)
+    opens_on: date
+    closes_on: date | None = None
+    closed_at: datetime | None = Field(default=None, description="Set when staff close it early")
+    wave: int = Field(default=1, ge=1, description="1 is the baseline; follow-ups count on from it")
+    previous_survey_id: int | None = Field(default=None, foreign_key="survey.id", ondelete="SET NULL")
+    cycle_stage: CycleStage = Field(sa_type=sa.Enum(CycleStage, native_enum=False, length=20))
+    layout: Layout = Field(sa_type=sa.Enum(Layout, native_enum=False, length=20))
+    about_you: list[str] = Field(sa_type=sa.JSON)
+    localities: list[str] = Field(sa_type=sa.JSON, description="Choices for the locality question")
+    access_code_hash: str | None = Field(default=None, max_length=64)
+    privacy_note: str | None = Field(default=None, max_length=2000)
+    retention_days: int = Field(default=730, ge=30, le=3650)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+    def state(self, today: date) -> str:
+        """'open', 'not_open' (before its opening date) or 'closed'."""
+        if self.closed_at is not None or (self.closes_on is not None and today > self.closes_on):
+            return "closed"
+        if today < self.opens_on:
+            return "not_open"
+        return "open"
