@@ -23,6 +23,7 @@ from app.core.security import MIN_PASSWORD_LENGTH
 from app.core.settings import PROJECT_ROOT, get_settings
 from app.instruments import service as instruments
 from app.instruments.schema import InstrumentFile
+from app.surveys.responses import purge_expired
 
 STATEMENTS_DIR = PROJECT_ROOT / "statements"
 DEMO_REGION = "Demo region"
@@ -174,6 +175,17 @@ def set_password(email: str, password: str) -> None:
             raise click.ClickException(f"No account with the email {email}")
         accounts.set_password(session, user, password)
     click.echo(f"Password changed for {email}")
+
+
+@main.command()
+def purge() -> None:
+    """Delete responses older than their survey's retention period (run it daily)."""
+    with database() as engine, session_scope(engine) as session:
+        deleted = purge_expired(session)
+    total = sum(deleted.values())
+    click.echo(f"Deleted {total} response{'s' if total != 1 else ''} past their survey's retention period.")
+    for survey_id, count in sorted(deleted.items()):
+        click.echo(f"  survey {survey_id}: {count}")
 
 
 @main.group()

@@ -5,20 +5,23 @@ from app.areas.models import Area, Region
 from app.core.schema import metadata
 from app.instruments.models import Instrument, Item, QuestionnaireDraft, ScaleVersion, Theme
 from app.pages.models import SitePage
-from app.surveys.models import Survey
+from app.surveys.models import Answer, Response, Survey, ThemeComment
 
 __all__ = [
+    "Answer",
     "Area",
     "EndedSession",
     "Instrument",
     "Item",
     "QuestionnaireDraft",
     "Region",
+    "Response",
     "ScaleVersion",
     "SignInFailure",
     "SitePage",
     "Survey",
     "Theme",
+    "ThemeComment",
     "User",
     "metadata",
 ]

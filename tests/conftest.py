@@ -212,19 +212,17 @@ class Factory:
         return user
 
     def survey(self, area_id: int, instrument_id: int, **values: Any) -> Survey:
-        survey = Survey(
-            area_id=area_id,
-            instrument_id=instrument_id,
-            public_code=f"code{self._next():04d}",
-            title=values.pop("title", "A survey"),
-            audiences=["parent_carers"],
-            opens_on=values.pop("opens_on", date.today()),
-            cycle_stage=CycleStage.understand,
-            layout=Layout.statement,
-            about_you=[],
-            localities=[],
-            **values,
-        )
+        defaults: dict[str, Any] = {
+            "public_code": f"code{self._next():04d}",
+            "title": "A survey",
+            "audiences": ["parent_carers"],
+            "opens_on": date.today(),
+            "cycle_stage": CycleStage.understand,
+            "layout": Layout.statement,
+            "about_you": [],
+            "localities": [],
+        }
+        survey = Survey(area_id=area_id, instrument_id=instrument_id, **{**defaults, **values})
         self.session.add(survey)
         self.session.commit()
         return survey

@@ -59,3 +59,38 @@ class Survey(SQLModel, table=True):
         if today < self.opens_on:
             return "not_open"
         return "open"
+
+
+class Response(SQLModel, table=True):
+    """One submitted set of answers. Nothing here identifies the person: no address, no device, no name."""
+
+    __table_args__ = (sa.UniqueConstraint("submission_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True, ondelete="CASCADE")
+    submission_key: str = Field(max_length=64, description="From the form: a retry stores one response")
+    submitted_at: datetime = Field(default_factory=utcnow, index=True)
+    easy_read: bool = False
+    about_you: dict[str, str] = Field(sa_type=sa.JSON, description="Only the questions the survey asked")
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("response_id", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    item_id: int = Field(foreign_key="item.id", index=True, ondelete="RESTRICT")
+    choice: str | None = Field(default=None, max_length=40, description="A scale code; None when skipped")
+    comments: dict[str, str] = Field(sa_type=sa.JSON, description="Words the scale asked for, by prompt key")
+
+
+class ThemeComment(SQLModel, table=True):
+    """The optional "tell us more" box at the end of a theme. Shown to staff only."""
+
+    __tablename__ = "theme_comment"
+    __table_args__ = (sa.UniqueConstraint("response_id", "theme_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    theme_id: int = Field(foreign_key="theme.id", index=True, ondelete="RESTRICT")
+    text: str = Field(max_length=2000)
