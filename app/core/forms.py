@@ -23,6 +23,15 @@ async def read_form(request: Request) -> dict[str, str]:
 FormData = Annotated[dict[str, str], Depends(read_form)]
 
 
+async def read_multi_form(request: Request) -> dict[str, list[str]]:
+    """The submitted fields as lists, for fields that can repeat (checkboxes)."""
+    form = await request.form()
+    return {key: [value for value in form.getlist(key) if isinstance(value, str)] for key in form}
+
+
+MultiFormData = Annotated[dict[str, list[str]], Depends(read_multi_form)]
+
+
 @dataclass
 class Form:
     """Checks fields one by one, keeping the first problem with each for the error summary."""

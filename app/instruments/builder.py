@@ -15,7 +15,7 @@ from app.core.rules import RuleError
 from app.core.schema import utcnow
 from app.instruments.models import Instrument, Item, QuestionnaireDraft, ScaleVersion, Theme, area_scope
 from app.instruments.schema import InstrumentFile
-from app.instruments.service import Stored, latest_version, store_instrument
+from app.instruments.service import Stored, content_hash, find_instrument, latest_version, store_instrument
 from app.instruments.vocabulary import Audience, Kind
 
 BUILDER_SCALES = ("agree5", "smiley5", "smiley3")
@@ -243,23 +243,11 @@ def save_draft(session: Session, draft: QuestionnaireDraft, user_id: int | None)
     except ValidationError as error:
         messages = "; ".join(str(detail["msg"]).removeprefix("Value error, ") for detail in error.errors())
         raise RuleError("items", f"This questionnaire cannot be saved yet: {messages}") from error
-    if latest:
-        unchanged = store_instrument_if_same(session, checked, draft.area_id)
-        if unchanged is not None:
-            session.delete(draft)
-            session.flush()
-            return unchanged
+    current = find_instrument(session, scope, draft.key, latest) if latest else None
+    if current is not None and current.content_hash != content_hash(checked):
         checked = checked.model_copy(update={"version": latest + 1})
+    # Unchanged content finds the stored version and makes no new one.
     stored = store_instrument(session, checked, source="builder", area_id=draft.area_id, user_id=user_id)
     session.delete(draft)
     session.flush()
-    return stored
-
-
-def store_instrument_if_same(session: Session, checked: InstrumentFile, area_id: int) -> Stored | None:
-    """The stored latest version when the draft did not change it; None when it did."""
-    try:
-        stored = store_instrument(session, checked, source="builder", area_id=area_id)
-    except RuleError:
-        return None
     return stored

@@ -10,7 +10,7 @@ from app.accounts.auth import require_role
 from app.accounts.models import Role, User
 from app.core.db import SessionDep
 from app.core.errors import NotFound, found
-from app.core.forms import Form, FormData
+from app.core.forms import Form, FormData, MultiFormData
 from app.core.security import flash
 from app.core.templating import redirect, render
 from app.instruments import bank, builder
@@ -22,15 +22,6 @@ router = APIRouter()
 Facilitator = Annotated[User, Depends(require_role(Role.facilitator))]
 MAX_TITLE = 300
 MAX_DESCRIPTION = 2000
-
-
-async def read_multi(request: Request) -> dict[str, list[str]]:
-    """Fields that can repeat (checkboxes), as lists."""
-    form = await request.form()
-    return {key: [value for value in form.getlist(key) if isinstance(value, str)] for key in form}
-
-
-MultiFormData = Annotated[dict[str, list[str]], Depends(read_multi)]
 
 
 def _read_statement(form: Form) -> tuple[str, str, str]:

@@ -9,7 +9,7 @@ from app.accounts.auth import Staff, require_role
 from app.accounts.models import Role, User
 from app.core.db import SessionDep
 from app.core.errors import found
-from app.core.forms import Form
+from app.core.forms import Form, MultiFormData
 from app.core.security import flash
 from app.core.templating import redirect, render
 from app.instruments.vocabulary import AUDIENCE_LABELS
@@ -36,14 +36,6 @@ ABOUT_YOU_LABELS = {
     AboutYou.support_type: "The support they or their child get (such as SEN support or an EHC plan)",
 }
 RETENTION_LABELS = {365: "1 year", 730: "2 years", 1095: "3 years", 1825: "5 years"}
-
-
-async def read_multi(request: Request) -> dict[str, list[str]]:
-    form = await request.form()
-    return {key: [value for value in form.getlist(key) if isinstance(value, str)] for key in form}
-
-
-MultiFormData = Annotated[dict[str, list[str]], Depends(read_multi)]
 
 
 def _area(user: User) -> int:
