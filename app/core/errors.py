@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.accounts.auth import PASSWORD_PAGE, Forbidden, PasswordChangeRequired, SignInRequired, sign_in_url
+from app.core.ratelimit import TooManyRequests
 from app.core.security import CsrfError
 from app.core.templating import redirect, render
 
@@ -30,6 +31,11 @@ ERROR_PAGES = {
     403: ("You cannot see this page", "Your account does not have access to this page. Ask an admin if you need it."),
     404: ("Page not found", "If you typed the web address, check it is correct. The page may also have moved."),
     405: ("That did not work", "This page cannot be used that way. Go back and try again."),
+    429: (
+        "Too many requests",
+        "Too many requests came from your connection in a short time. The connection may be shared with "
+        "other people, for example on a school or venue network. Wait a minute, then try again.",
+    ),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you submitted was saved."),
 }
 
@@ -55,6 +61,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
         return error_page(request, 404)
+
+    @app.exception_handler(TooManyRequests)
+    async def _too_many(request: Request, exc: TooManyRequests) -> Response:
+        response = error_page(request, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(CsrfError)
     async def _csrf(request: Request, exc: CsrfError) -> Response:
