@@ -5,11 +5,12 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.accounts import service as accounts
 from app.accounts.models import Role
@@ -22,7 +23,11 @@ from app.core.rules import RuleError
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.core.settings import PROJECT_ROOT, get_settings
 from app.instruments import service as instruments
+from app.instruments.models import BANK_SCOPE, Instrument
 from app.instruments.schema import InstrumentFile
+from app.surveys import journey
+from app.surveys import service as surveys
+from app.surveys.models import AboutYou, CycleStage, Layout
 from app.surveys.responses import purge_expired
 
 STATEMENTS_DIR = PROJECT_ROOT / "statements"
@@ -116,13 +121,43 @@ def demo() -> None:
             if accounts.get_user_by_email(session, email) is None:
                 accounts.create_user(session, email=email, name=name, password=password, role=role, area_id=area_id)
                 credentials.append((role.label, email, password))
+        survey_code = _demo_survey(session, demo_areas[0])
     banner = "=" * 72
     click.echo(banner)
     click.echo("DEMO ACCOUNTS: for trying Coproduce out only. Shown this once.")
     for label, email, password in credentials:
         click.echo(f"  {label:<13} {email:<40} {password}")
     click.echo(f"Do not use demo accounts for real work. Sign in at http://{settings.host}:{settings.port}/sign-in")
+    if survey_code:
+        click.echo(
+            f"Answer the demo survey as a parent carer would: http://{settings.host}:{settings.port}/s/{survey_code}"
+        )
     click.echo(banner)
+
+
+def _demo_survey(session: Session, area: Area) -> str | None:
+    """An open survey of the parent carers' questionnaire, when the statement bank is loaded."""
+    instrument = session.exec(
+        select(Instrument).where(Instrument.scope == BANK_SCOPE, Instrument.key == "parent-carers")
+    ).first()
+    if instrument is None or instrument.id is None or area.id is None:
+        return None
+    details = surveys.SurveyDetails(
+        title="How are things for your family? (demo)",
+        instrument_id=instrument.id,
+        audiences=["parent_carers"],
+        opens_on=date.today(),
+        closes_on=None,
+        cycle_stage=CycleStage.understand,
+        layout=Layout.statement,
+        about_you=[AboutYou.group, AboutYou.age_band, AboutYou.support_type],
+        localities=[],
+        access_code=None,
+        privacy_note=None,
+        retention_days=365,
+    )
+    survey = surveys.create_survey(session, area_id=area.id, details=details, secret="", user_id=None)
+    return survey.public_code
 
 
 @main.group()
@@ -179,11 +214,13 @@ def set_password(email: str, password: str) -> None:
 
 @main.command()
 def purge() -> None:
-    """Delete responses older than their survey's retention period (run it daily)."""
+    """Delete responses older than their survey's retention period, and unsent drafts no longer needed (daily)."""
     with database() as engine, session_scope(engine) as session:
         deleted = purge_expired(session)
+        drafts = journey.purge_drafts(session, today=date.today())
     total = sum(deleted.values())
     click.echo(f"Deleted {total} response{'s' if total != 1 else ''} past their survey's retention period.")
+    click.echo(f"Deleted {drafts} unsent draft{'s' if drafts != 1 else ''} of closed surveys or left too long.")
     for survey_id, count in sorted(deleted.items()):
         click.echo(f"  survey {survey_id}: {count}")
 

@@ -19,6 +19,8 @@ from app.core.templating import STATIC_DIR
 from app.instruments.builder_routes import router as builder_router
 from app.instruments.routes import router as instruments_router
 from app.pages.routes import router as pages_router
+from app.surveys import public_routes
+from app.surveys.public_routes import router as public_router
 from app.surveys.routes import router as surveys_router
 
 SESSION_COOKIE = "coproduce_session"
@@ -59,7 +61,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (pages_router, accounts_router, areas_router, instruments_router, builder_router, surveys_router):
+    for router in (
+        pages_router,
+        accounts_router,
+        areas_router,
+        instruments_router,
+        builder_router,
+        surveys_router,
+        public_router,
+    ):
         app.include_router(router)
     install_error_handlers(app)
+    public_routes.install(app)
     return app

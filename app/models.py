@@ -5,11 +5,12 @@ from app.areas.models import Area, Region
 from app.core.schema import metadata
 from app.instruments.models import Instrument, Item, QuestionnaireDraft, ScaleVersion, Theme
 from app.pages.models import SitePage
-from app.surveys.models import Answer, Response, Survey, ThemeComment
+from app.surveys.models import Answer, Draft, Response, Survey, ThemeComment
 
 __all__ = [
     "Answer",
     "Area",
+    "Draft",
     "EndedSession",
     "Instrument",
     "Item",

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         20, ge=1, description="Failed sign-ins from one network address before it is locked."
     )
     login_lockout_minutes: int = Field(15, ge=1, description="How long a lock lasts, and the window failures count in.")
+    public_base_url: str = Field(
+        "", description="The address written on posters and in QR codes. Empty means the address asked for."
+    )
+    public_rate_limit: int = Field(
+        600, ge=1, description="Requests a minute one network address may make to the public survey pages."
+    )
 
     @model_validator(mode="after")
     def _production_rules(self) -> "Settings":

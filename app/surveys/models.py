@@ -94,3 +94,26 @@ class ThemeComment(SQLModel, table=True):
     response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
     theme_id: int = Field(foreign_key="theme.id", index=True, ondelete="RESTRICT")
     text: str = Field(max_length=2000)
+
+
+class Draft(SQLModel, table=True):
+    """Answers on their way, kept apart from responses: never counted, deleted once sent or the survey closes.
+
+    The browser holds a random token (in its session cookie); only its digest is stored. A resume
+    code, made when the person asks to come back later, opens the same draft on another device.
+    """
+
+    __tablename__ = "response_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True, ondelete="CASCADE")
+    token_digest: str = Field(max_length=64, unique=True)
+    resume_code: str | None = Field(default=None, max_length=12, unique=True)
+    submission_key: str = Field(max_length=64, description="Sent with the final form, so a retry stores one response")
+    easy_read: bool = False
+    choices: dict[str, str | None] = Field(sa_type=sa.JSON, description="Scale code by item id; None: skipped")
+    comments: dict[str, dict[str, str]] = Field(sa_type=sa.JSON, description="Words beside a rating, by item id")
+    theme_comments: dict[str, str] = Field(sa_type=sa.JSON, description="Tell us more, by theme id")
+    about_you: dict[str, str] = Field(sa_type=sa.JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
