@@ -1,5 +1,6 @@
 """Passwords, CSRF, flash messages and the security headers every response carries."""
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -63,14 +64,36 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def mask_token(token: str) -> str:
+    """The token under a fresh random mask, so compressed pages never repeat it (the BREACH attack)."""
+    raw = token.encode()
+    mask = secrets.token_bytes(len(raw))
+    return base64.urlsafe_b64encode(mask + bytes(a ^ b for a, b in zip(raw, mask, strict=True))).decode()
+
+
+def unmask_token(sent: str) -> str | None:
+    try:
+        raw = base64.urlsafe_b64decode(sent.encode())
+    except (ValueError, UnicodeEncodeError):
+        return None
+    half = len(raw) // 2
+    if not raw or len(raw) % 2:
+        return None
+    return bytes(a ^ b for a, b in zip(raw[half:], raw[:half], strict=True)).decode(errors="replace")
+
+
 class LazyCsrfToken:
-    """Made into the session only when a page prints it, so pages without forms set no cookie."""
+    """Made into the session only when a page prints it, so pages without forms set no cookie.
+
+    Printed masked, differently each time: pages are compressed, and a secret repeated in a
+    compressed page can be guessed from its size.
+    """
 
     def __init__(self, request: Request) -> None:
         self._request = request
 
     def __str__(self) -> str:
-        return csrf_token(self._request)
+        return mask_token(csrf_token(self._request))
 
     def __html__(self) -> str:
         return str(self)
@@ -88,7 +111,10 @@ async def verify_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not expected or not sent or not hmac.compare_digest(str(expected), sent):
+    if not expected or not sent:
+        raise CsrfError
+    unmasked = unmask_token(sent) or ""
+    if not (hmac.compare_digest(str(expected), sent) or hmac.compare_digest(str(expected), unmasked)):
         raise CsrfError
 
 

@@ -202,3 +202,16 @@ def test_error_pages_for_signed_in_staff_on_a_real_session(live_app: FastAPI, fr
             response = client.get(url)
             assert response.status_code == status, url
             assert "Sign out" in response.text and "Your account" in response.text, url
+
+
+def test_csrf_tokens_are_printed_masked_and_pages_compressed(client: CheckedClient) -> None:
+    first, second = client.csrf_token(), client.csrf_token()
+    assert first != second  # a fresh mask each time: no repeated secret in compressed pages
+    for token in (first, second):
+        response = client.post("/sign-in", data={"csrf_token": token, "email": "a@example.org", "password": "x"})
+        assert response.status_code != 403
+    tampered = first[:-4] + ("AAAA" if not first.endswith("AAAA") else "BBBB")
+    response = client.post("/sign-in", data={"csrf_token": tampered, "email": "a@example.org", "password": "x"})
+    assert response.status_code == 403
+    page = client.get("/sign-in", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip"
