@@ -121,8 +121,9 @@ def render(
 
 
 def redirect(request: Request, url: str) -> Response:
-    """After a successful POST: 303 for a plain form, HX-Redirect for htmx."""
-    if request.headers.get("HX-Request") == "true":
+    """After a successful POST: 303 for a plain or boosted form (htmx follows it and swaps the page in
+    place), HX-Redirect for an htmx fragment request."""
+    if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
 

@@ -71,7 +71,12 @@ class Unavailable(Exception):
 def install(app: FastAPI) -> None:
     async def unavailable(request: Request, error: Exception) -> Response:
         assert isinstance(error, Unavailable)
-        context = {"survey": error.survey, "state": error.state, "easy_read": _easy_read(request)}
+        context = {
+            "survey": error.survey,
+            "state": error.state,
+            "easy_read": _easy_read(request),
+            "here": _here(request),
+        }
         return render(request, "respond/unavailable.html", context, status_code=404 if error.survey is None else 200)
 
     app.add_exception_handler(Unavailable, unavailable)
@@ -88,6 +93,10 @@ def _survey(session: Session, code: str, *, must_be_open: bool = True) -> Survey
 
 
 # What the browser keeps ---------------------------------------------------------------------
+
+
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def _easy_read(request: Request) -> bool:
@@ -121,7 +130,7 @@ def _context(request: Request, session: Session, survey: Survey, **values: Any) 
         "survey": survey,
         "area": area,
         "easy_read": _easy_read(request),
-        "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "here": _here(request),
         "about_questions": ABOUT_YOU_QUESTIONS,
         "about_answers": ABOUT_YOU_ANSWERS,
         **values,
