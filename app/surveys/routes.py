@@ -12,8 +12,8 @@ from app.core.errors import found
 from app.core.forms import Form, MultiFormData
 from app.core.security import flash
 from app.core.templating import redirect, render
-from app.instruments.vocabulary import AUDIENCE_LABELS
-from app.surveys import service
+from app.instruments.vocabulary import AUDIENCE_LABELS, Audience
+from app.surveys import publish, responses, service
 from app.surveys.models import AboutYou, CycleStage, Layout, Survey
 
 router = APIRouter()
@@ -36,6 +36,13 @@ ABOUT_YOU_LABELS = {
     AboutYou.support_type: "The support they or their child get (such as SEN support or an EHC plan)",
 }
 RETENTION_LABELS = {365: "1 year", 730: "2 years", 1095: "3 years", 1825: "5 years"}
+# Who a survey is for, as a poster says it to the people it invites.
+POSTER_AUDIENCES = {
+    Audience.parent_carers: "parent carers",
+    Audience.young_people: "young people",
+    Audience.children: "children (there is an easy-read version)",
+    Audience.professionals: "professionals who work with families",
+}
 
 
 def _area(user: User) -> int:
@@ -175,6 +182,8 @@ def _survey_page(
         "about_you_labels": ABOUT_YOU_LABELS,
         "retention_labels": RETENTION_LABELS,
         "can_run": user.role in (Role.facilitator, Role.commissioner),
+        "public_link": publish.public_link(request, survey),
+        "answer_count": responses.response_count(session, survey),
         "form": form,
     }
     return render(request, "surveys/survey.html", context, status_code=status_code)
@@ -184,6 +193,42 @@ def _survey_page(
 def survey_page(request: Request, survey_id: int, user: Staff, session: SessionDep) -> Response:
     survey = found(service.get_visible_survey(session, user, survey_id))
     return _survey_page(request, user, session, survey, Form({}))
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@router.get("/surveys/{survey_id}/qr.svg")
+def survey_qr_svg(request: Request, survey_id: int, user: Staff, session: SessionDep) -> Response:
+    survey = found(service.get_visible_survey(session, user, survey_id))
+    link = publish.public_link(request, survey)
+    svg = publish.qr_svg(link, title=publish.qr_title(survey, link))
+    return _download(svg, "image/svg+xml", publish.qr_filename(survey, "svg"))
+
+
+@router.get("/surveys/{survey_id}/qr.png")
+def survey_qr_png(request: Request, survey_id: int, user: Staff, session: SessionDep) -> Response:
+    survey = found(service.get_visible_survey(session, user, survey_id))
+    return _download(
+        publish.qr_png(publish.public_link(request, survey)), "image/png", publish.qr_filename(survey, "png")
+    )
+
+
+@router.get("/surveys/{survey_id}/poster", response_class=HTMLResponse)
+def survey_poster(request: Request, survey_id: int, user: Staff, session: SessionDep) -> Response:
+    survey = found(service.get_visible_survey(session, user, survey_id))
+    link = publish.public_link(request, survey)
+    context = {
+        "survey": survey,
+        "public_link": link,
+        "qr_code": publish.qr_svg_inline(link, title=publish.qr_title(survey, link), css_class="app-poster__qr"),
+        "audiences": [POSTER_AUDIENCES[Audience(value)] for value in survey.audiences],
+        "state": survey.state(date.today()),
+    }
+    return render(request, "surveys/poster.html", context)
 
 
 @router.post("/surveys/{survey_id}/close", response_class=HTMLResponse)
