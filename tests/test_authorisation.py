@@ -42,6 +42,19 @@ PUBLIC_ROUTES = {
     ("POST", "/sign-out"),
     ("GET", "/accessibility"),
     ("GET", "/privacy"),
+    # A respondent's pages: no account, rate limited, tested in tests/surveys/test_journey.py.
+    ("GET", "/s/{code}"),
+    ("POST", "/s/{code}/start"),
+    ("GET", "/s/{code}/page/{number}"),
+    ("POST", "/s/{code}/page/{number}"),
+    ("GET", "/s/{code}/check"),
+    ("POST", "/s/{code}/send"),
+    ("GET", "/s/{code}/done"),
+    ("GET", "/s/{code}/saved"),
+    ("GET", "/s/{code}/resume"),
+    ("GET", "/s/{code}/resume/{resume_code}"),
+    ("POST", "/s/{code}/resume"),
+    ("POST", "/s/{code}/easy-read"),
 }
 
 # (method, path) -> roles allowed. Paths with {area_id} are checked against the user's own area and another.

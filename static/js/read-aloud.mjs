@@ -9,7 +9,8 @@ function words(question) {
   for (const node of question.querySelectorAll(".govuk-radios__label, .govuk-radios__divider")) {
     parts.push(node.textContent.trim());
   }
-  return parts.filter(Boolean).join(". ");
+  // A full stop after each part, so the voice pauses between the statement and each answer.
+  return parts.filter(Boolean).map((part) => (/[.?!]$/.test(part) ? part : `${part}.`)).join(" ");
 }
 
 export function initReadAloud(scope) {
