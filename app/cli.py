@@ -91,6 +91,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
         log_level="info",
+        access_log=settings.access_log,
     )
 
 

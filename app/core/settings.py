@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         20, ge=1, description="Failed sign-ins from one network address before it is locked."
     )
     login_lockout_minutes: int = Field(15, ge=1, description="How long a lock lasts, and the window failures count in.")
+    access_log: bool = Field(
+        False, description="Log each request with the client's address. Off: it would tie respondents to answers."
+    )
     public_base_url: str = Field(
         "", description="The address written on posters and in QR codes. Empty means the address asked for."
     )

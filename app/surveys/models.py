@@ -69,7 +69,10 @@ class Response(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     survey_id: int = Field(foreign_key="survey.id", index=True, ondelete="CASCADE")
     submission_key: str = Field(max_length=64, description="From the form: a retry stores one response")
-    submitted_at: datetime = Field(default_factory=utcnow, index=True)
+    # To the hour only: an exact time could be matched with someone's visit in a server or proxy log.
+    submitted_at: datetime = Field(
+        default_factory=lambda: utcnow().replace(minute=0, second=0, microsecond=0), index=True
+    )
     easy_read: bool = False
     about_you: dict[str, str] = Field(sa_type=sa.JSON, description="Only the questions the survey asked")
 

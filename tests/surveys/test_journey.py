@@ -145,6 +145,8 @@ def test_a_whole_journey_one_statement_a_page(db: Session, make: Factory, person
     assert "Your answers have been sent" in me.html
     response = db.exec(select(Response)).one()
     assert response.survey_id == survey.id and not response.easy_read
+    # Kept to the hour, so it cannot be matched with a visit in a server or proxy log.
+    assert (response.submitted_at.minute, response.submitted_at.second, response.submitted_at.microsecond) == (0, 0, 0)
     assert response.about_you == {"group": "parent_carer", "age_band": "prefer_not_to_say"}
     stored = dict(db.exec(select(Item.key, Answer.choice).join(Item, col(Item.id) == col(Answer.item_id))).all())
     assert stored == {"find-support": "agree", "feel-heard": "dont_know", "plan-helps": "strongly_disagree"}
