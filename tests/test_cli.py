@@ -1,5 +1,6 @@
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 from app.accounts.models import Role, User
 from app.cli import main
 from app.core.settings import get_settings
+from app.surveys.models import Survey
 
 
 @pytest.fixture
@@ -38,6 +40,7 @@ def test_migrate_then_demo_once(cli: CliRunner, fresh_engine: Engine) -> None:
     assert len(passwords) == 3
     second = cli.invoke(main, ["demo"])
     assert "already loaded" in second.output and "DEMO ACCOUNTS" not in second.output
+    assert "/s/" not in first.output  # no statement bank loaded: no demo survey
     with Session(fresh_engine) as session:
         users = session.exec(select(User)).all()
     assert sorted(user.role for user in users) == sorted([Role.admin, Role.commissioner, Role.facilitator])
@@ -108,3 +111,14 @@ def test_statements_check_and_load(cli: CliRunner, tmp_path: Path) -> None:
 def test_the_shipped_statements_check_clean(cli: CliRunner) -> None:
     result = cli.invoke(main, ["statements", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_demo_opens_a_survey_when_the_statement_bank_is_loaded(cli: CliRunner, fresh_engine: Engine) -> None:
+    assert cli.invoke(main, ["migrate"]).exit_code == 0
+    assert cli.invoke(main, ["statements", "load"]).exit_code == 0
+    result = cli.invoke(main, ["demo"])
+    link = re.search(r"http://\S+/s/([a-z0-9]+)", result.output)
+    assert link, result.output
+    with Session(fresh_engine) as session:
+        survey = session.exec(select(Survey)).one()
+    assert survey.public_code == link.group(1) and survey.state(date.today()) == "open"
