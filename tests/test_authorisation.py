@@ -86,6 +86,7 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/surveys/{survey_id}/qr.svg"): STAFF,
     ("GET", "/surveys/{survey_id}/qr.png"): STAFF,
     ("GET", "/surveys/{survey_id}/poster"): STAFF,
+    ("GET", "/surveys/{survey_id}/count"): STAFF,
     ("POST", "/surveys/{survey_id}/close"): RUNNERS,
     ("POST", "/surveys/{survey_id}/reopen"): RUNNERS,
     ("GET", "/questionnaires"): FACILITATOR,

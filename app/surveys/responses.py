@@ -132,6 +132,18 @@ def response_count(session: Session, survey: Survey) -> int:
     return session.exec(select(func.count()).select_from(Response).where(Response.survey_id == survey.id)).one()
 
 
+def response_counts(session: Session, survey_ids: list[int]) -> dict[int, int]:
+    """Responses per survey, in one query; surveys with none are left out."""
+    if not survey_ids:
+        return {}
+    rows = session.exec(
+        select(Response.survey_id, func.count())
+        .where(col(Response.survey_id).in_(survey_ids))
+        .group_by(col(Response.survey_id))
+    )
+    return {survey_id: int(number) for survey_id, number in rows}
+
+
 def purge_expired(session: Session) -> dict[int, int]:
     """Delete responses older than their survey's retention period. Returns the number deleted per survey."""
     now = utcnow()

@@ -11,7 +11,7 @@ from app.core.db import SessionDep
 from app.core.errors import found
 from app.core.forms import Form, MultiFormData
 from app.core.security import flash
-from app.core.templating import redirect, render
+from app.core.templating import is_htmx, redirect, render
 from app.instruments.vocabulary import AUDIENCE_LABELS, Audience
 from app.surveys import publish, responses, service
 from app.surveys.models import AboutYou, CycleStage, Layout, Survey
@@ -52,7 +52,9 @@ def _area(user: User) -> int:
 
 @router.get("/surveys", response_class=HTMLResponse)
 def surveys_page(request: Request, user: Staff, session: SessionDep) -> Response:
-    context = {"surveys": service.list_surveys(session, user), "today": date.today()}
+    surveys = service.list_surveys(session, user)
+    counts = responses.response_counts(session, [survey.id for survey in surveys if survey.id is not None])
+    context = {"surveys": surveys, "today": date.today(), "counts": counts}
     return render(request, "surveys/surveys.html", context)
 
 
@@ -193,6 +195,20 @@ def _survey_page(
 def survey_page(request: Request, survey_id: int, user: Staff, session: SessionDep) -> Response:
     survey = found(service.get_visible_survey(session, user, survey_id))
     return _survey_page(request, user, session, survey, Form({}))
+
+
+@router.get("/surveys/{survey_id}/count", response_class=HTMLResponse)
+def survey_count(request: Request, survey_id: int, user: Staff, session: SessionDep) -> Response:
+    """The answer count alone, for the survey page to refresh while the survey is open (else the whole page)."""
+    survey = found(service.get_visible_survey(session, user, survey_id))
+    if not is_htmx(request):
+        return _survey_page(request, user, session, survey, Form({}))
+    context = {
+        "survey": survey,
+        "state": survey.state(date.today()),
+        "answer_count": responses.response_count(session, survey),
+    }
+    return render(request, "surveys/_count.html", context)
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response:

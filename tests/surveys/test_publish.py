@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlmodel import Session, select
 
 from app.accounts.models import Role
+from app.core.schema import utcnow
 from app.core.settings import Settings
 from app.instruments.models import Instrument, Item
 from app.surveys.models import Survey
@@ -191,6 +192,18 @@ def test_the_survey_page_shares_the_link_and_counts_answers(client: CheckedClien
     _answer(db, survey, "b")
     _answer(db, survey, "b")  # the same submission again is stored once
     assert "2 answers" in client.get(page).text
+    # While open, the count asks again by itself; the list of surveys counts too.
+    assert f'hx-get="{page}/count" hx-trigger="every 20s"' in client.get(page).text
+    fragment = client.get(f"{page}/count", headers={"HX-Request": "true"}).text
+    assert re.fullmatch(
+        r'\s*<span id="answer-count" hx-get="[^"]+" hx-trigger="every 20s" hx-swap="outerHTML">2 answers</span>\s*',
+        fragment,
+    )
+    assert re.search(r'govuk-table__cell--numeric">2</td>', client.get("/surveys").text)
+    survey.closed_at = utcnow()
+    db.add(survey)
+    db.commit()
+    assert "hx-trigger" not in client.get(f"{page}/count", headers={"HX-Request": "true"}).text
 
 
 def test_a_survey_with_an_access_code_reminds_staff_to_hand_it_out(
