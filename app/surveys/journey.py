@@ -346,13 +346,9 @@ def save_page(session: Session, draft: Draft, page: Page, answers: PageAnswers) 
         choices.pop(str(item.id), None)
     choices |= answers.choices
     draft.choices = choices
-    draft.comments = {
-        **draft.comments,
-        **{key: words for key, words in answers.comments.items() if any(words.values())},
-    }
-    for key, words in answers.comments.items():
-        if not any(words.values()):
-            draft.comments.pop(key, None)
+    kept = {key: words for key, words in draft.comments.items() if key not in answers.comments}
+    sent = {key: {name: text for name, text in words.items() if text} for key, words in answers.comments.items()}
+    draft.comments = kept | {key: words for key, words in sent.items() if words}
     draft.theme_comments = {
         **{key: text for key, text in draft.theme_comments.items() if key not in answers.theme_comments},
         **{key: text for key, text in answers.theme_comments.items() if text},
