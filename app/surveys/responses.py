@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -41,17 +41,20 @@ class Stored:
 
 
 def _allowed_answers(session: Session, survey: Survey) -> dict[int, tuple[set[str], set[str], int]]:
-    """For each item of the survey's questionnaire: its scale codes, its comment prompts, its theme."""
+    """For each item of the survey's questionnaire: its scale codes, its comment prompts, its theme.
+
+    Plain columns, not ORM objects: this runs on every submission.
+    """
     rows = session.exec(
-        select(Item, ScaleVersion)
+        select(Item.id, Item.comments, Item.theme_id, ScaleVersion.definition)
         .join(ScaleVersion, col(Item.scale_id) == col(ScaleVersion.id))
         .where(Item.instrument_id == survey.instrument_id)
     )
     allowed = {}
-    for item, scale in rows:
-        codes = {point["code"] for point in (*scale.definition["points"], *scale.definition["outside"])}
-        assert item.id is not None
-        allowed[item.id] = (codes, {prompt["key"] for prompt in item.comments}, item.theme_id)
+    for item_id, comments, theme_id, definition in rows:
+        codes = {point["code"] for point in (*definition["points"], *definition["outside"])}
+        assert item_id is not None
+        allowed[item_id] = (codes, {prompt["key"] for prompt in comments}, theme_id)
     return allowed
 
 
@@ -113,13 +116,27 @@ def submit(session: Session, survey: Survey, submission: Submission, *, today: d
             session.add(response)
             session.flush()
             assert response.id is not None
-            for item_id, choice in submission.choices.items():
-                comments = {key: text for key, text in submission.comments.get(item_id, {}).items() if text.strip()}
-                session.add(Answer(response_id=response.id, item_id=item_id, choice=choice, comments=comments))
-            for theme_id, text in submission.theme_comments.items():
-                if text.strip():
-                    session.add(ThemeComment(response_id=response.id, theme_id=theme_id, text=text.strip()))
-            session.flush()
+            # One multi-row insert each, without ORM objects: the rows are written once and never read back here.
+            answers = [
+                {
+                    "response_id": response.id,
+                    "item_id": item_id,
+                    "choice": choice,
+                    "comments": {
+                        key: text for key, text in submission.comments.get(item_id, {}).items() if text.strip()
+                    },
+                }
+                for item_id, choice in submission.choices.items()
+            ]
+            if answers:
+                session.execute(insert(Answer), answers)
+            told = [
+                {"response_id": response.id, "theme_id": theme_id, "text": text.strip()}
+                for theme_id, text in submission.theme_comments.items()
+                if text.strip()
+            ]
+            if told:
+                session.execute(insert(ThemeComment), told)
     except IntegrityError:
         stored = session.exec(select(Response).where(Response.submission_key == submission.submission_key)).first()
         if stored is None:
