@@ -79,6 +79,10 @@ recognised, its numbers are hidden.
 
 Each survey says how long its answers are kept. After that they are deleted.
 
+While you answer, one cookie remembers your place and whether you chose easy read, and your answers wait on \
+our server until you send them. Answers you have not sent are never counted. If you save them to come back \
+later, they are kept until the survey closes, then deleted.
+
 ## If you work for a partner organisation and have a staff account
 
 We keep your name, work email address, role and area so that you can sign in and see the right information. \
