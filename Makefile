@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format setup assets browser clean
+.PHONY: help run test lint format bench setup assets browser clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ lint: setup ## ruff check, format check, mypy (strict) on app/, and every statem
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+bench: setup ## Benchmark real servers under load into bench/results.json (BENCH_DATABASE_URL adds PostgreSQL)
+	$(BIN)/python -m bench.run
 
 setup: $(STAMPS)/python $(STAMPS)/assets
 

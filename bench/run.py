@@ -1,0 +1,260 @@
+"""`make bench`: measure the survey's send step, whole journeys and page weight; write bench/results.json.
+
+For SQLite, and for PostgreSQL too when BENCH_DATABASE_URL points at a server (a database is
+created for the run and dropped afterwards):
+
+1. two fresh databases, each migrated, with the thirty statements and one open survey of them;
+2. the app under uvicorn on the first, and the bare app (bench/bare_app.py), which inserts the
+   same rows, under uvicorn on the second;
+3. the first question page's weight; then rounds of sends (`submit_*`), each followed by a round
+   of as many bare inserts (`bare_insert_*`), so both meet the same conditions on a shared machine
+   and `submit_to_bare_ratio` says how close the send step comes to the database's own pace; then
+   whole journeys (`journey_*`); then the app server's memory.
+
+Rates and percentiles are the median over the rounds. The load comes from `python -m bench.load`,
+a separate process. Nothing here asserts a time: it reports. Settings: BENCH_CLIENTS (50),
+BENCH_SUBMISSIONS (1000 a round), BENCH_ROUNDS (3), BENCH_JOURNEYS (500), BENCH_WARMUP (50),
+BENCH_DATABASE_URL, or `--quick` for a few of each.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.servers import REPO, Database, Server, postgresql_database, serve, set_up, sqlite_database, stored_rows
+
+RESULTS = REPO / "bench" / "results.json"
+FIGURES = (
+    "submit_rps",
+    "submit_p99_ms",
+    "journey_rps",
+    "journey_p99_ms",
+    "bare_insert_rps",
+    "bare_insert_p99_ms",
+    "submit_to_bare_ratio",
+    "respondent_page_gzip_bytes",
+    "server_rss_mb",
+)
+# CPU time the server spent per unit: steadier than rates on a shared machine.
+CPU_FIGURES = ("submit_server_cpu_ms", "bare_insert_server_cpu_ms", "journey_server_cpu_ms")
+AIMS = {"submit_to_bare_ratio": ">= 0.5", "respondent_page_gzip_bytes": "<= 60000"}
+
+
+@dataclass(frozen=True)
+class Options:
+    clients: int = 50
+    submissions: int = 1000  # measured in each round, and as many bare inserts
+    rounds: int = 3
+    journeys: int = 500
+    warmup: int = 50
+    time_limit: float = 600.0  # seconds, for each phase of each load
+    postgresql_url: str | None = None
+    out: Path = RESULTS
+    command: str = "make bench"
+
+
+QUICK = Options(clients=4, submissions=6, rounds=2, journeys=4, warmup=4, time_limit=60.0)
+
+
+def load(mode: str, server: Server, options: Options, *, code: str = "", **extra: int | str) -> dict[str, Any]:
+    """Run bench.load in its own process against the server; its JSON result."""
+    arguments = {
+        "base-url": server.base_url,
+        "server-pid": server.pid,
+        "code": code,
+        "clients": options.clients,
+        "count": 0,
+        "warmup": options.warmup,
+        "time-limit": options.time_limit,
+    } | {name.replace("_", "-"): value for name, value in extra.items()}
+    command = [sys.executable, "-m", "bench.load", mode, *(f"--{name}={value}" for name, value in arguments.items())]
+    phases = 2 * options.rounds + 4
+    done = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=options.time_limit * phases + 120, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.load {mode} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _median(rounds: list[dict[str, Any]], figure: str) -> float:
+    return round(float(statistics.median(summary[figure] for summary in rounds)), 2)
+
+
+def _count(phase: dict[str, Any], key: str) -> int:
+    """A count over a load's warm-up and every measured part."""
+    parts = [phase["warmup"], *phase.get("rounds", []), *([phase["measured"]] if "measured" in phase else [])]
+    return sum(int(part[key]) for part in parts)
+
+
+def measure(app_database: Database, bare_database: Database, options: Options, folder: Path) -> dict[str, Any]:
+    """Every figure for one kind of database."""
+    code = set_up(app_database)
+    set_up(bare_database)
+    with (
+        serve("app.asgi:app", app_database, folder / "app.log") as server,
+        serve("bench.bare_app:app", bare_database, folder / "bare.log") as bare_server,
+    ):
+        page = load("page", server, options, code=code, clients=1, warmup=0)
+        submit = load(
+            "submit",
+            server,
+            options,
+            code=code,
+            count=options.submissions,
+            rounds=options.rounds,
+            bare_url=bare_server.base_url,
+            bare_pid=bare_server.pid,
+        )
+        journey = load("journey", server, options, code=code, count=options.journeys)
+        server_rss_mb, bare_rss_mb = server.rss_mb(), bare_server.rss_mb()
+    sends, inserts = submit["rounds"], submit["bare"]["rounds"]
+    submit_rps, bare_rps = _median(sends, "per_second"), _median(inserts, "per_second")
+    return {
+        "submit_rps": submit_rps,
+        "submit_p50_ms": _median(sends, "p50_ms"),
+        "submit_p99_ms": _median(sends, "p99_ms"),
+        "journey_rps": journey["measured"]["per_second"],
+        "journey_p50_ms": journey["measured"]["p50_ms"],
+        "journey_p99_ms": journey["measured"]["p99_ms"],
+        "journey_requests_per_second": journey["requests_per_second"],
+        "bare_insert_rps": bare_rps,
+        "bare_insert_p50_ms": _median(inserts, "p50_ms"),
+        "bare_insert_p99_ms": _median(inserts, "p99_ms"),
+        "submit_to_bare_ratio": round(submit_rps / bare_rps, 3) if bare_rps else 0.0,
+        "submit_server_cpu_ms": _median(sends, "server_cpu_ms_per_unit"),
+        "bare_insert_server_cpu_ms": _median(inserts, "server_cpu_ms_per_unit"),
+        "journey_server_cpu_ms": journey["measured"]["server_cpu_ms_per_unit"],
+        "submit_to_bare_ratio_by_round": [
+            round(send["per_second"] / insert["per_second"], 3) if insert["per_second"] else 0.0
+            for send, insert in zip(sends, inserts, strict=True)
+        ],
+        "respondent_page_gzip_bytes": page["transferred_bytes"],
+        "respondent_page_files": page["files"],
+        "server_rss_mb": server_rss_mb,
+        "bare_server_rss_mb": bare_rss_mb,
+        "errors": sum(_count(phase, "errors") for phase in (submit, submit["bare"], journey)),
+        "stored": stored_rows(app_database)
+        | {"sent": _count(submit, "count") + _count(journey, "count"), "statements": submit["statements"]},
+        "bare_stored": stored_rows(bare_database),
+        "phases": {"submit": submit, "journey": journey, "respondent_page": page},
+    }
+
+
+def postgresql_version(server_url: str) -> str:
+    engine = create_engine(make_url(server_url).set(drivername="postgresql+psycopg"))
+    try:
+        with engine.connect() as connection:
+            return str(connection.execute(text("SHOW server_version")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def run_benchmark(options: Options) -> dict[str, Any]:
+    """Measure, write options.out, and return what was written."""
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": options.command,
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "sqlite": sqlite3.sqlite_version,
+        },
+        "settings": {
+            "clients": options.clients,
+            "submissions_per_round": options.submissions,
+            "rounds": options.rounds,
+            "journeys": options.journeys,
+            "warmup": options.warmup,
+            "uvicorn_workers": 1,
+            "layout": "theme",
+        },
+        "aims": AIMS,
+    }
+    with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as temporary:
+        folder = Path(temporary)
+        with sqlite_database(folder / "sqlite-app") as app, sqlite_database(folder / "sqlite-bare") as bare:
+            results["sqlite"] = measure(app, bare, options, folder / "sqlite-app")
+        if options.postgresql_url:
+            results["machine"]["postgresql"] = postgresql_version(options.postgresql_url)
+            with (
+                postgresql_database(options.postgresql_url, folder / "pg-app", "app") as app,
+                postgresql_database(options.postgresql_url, folder / "pg-bare", "bare") as bare,
+            ):
+                results["postgresql"] = measure(app, bare, options, folder / "pg-app")
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    backends = [name for name in ("sqlite", "postgresql") if name in results]
+    settings = results["settings"]
+    lines = [
+        f"{settings['clients']} clients, {settings['rounds']} rounds of {settings['submissions_per_round']} "
+        f"submissions, {settings['journeys']} journeys; "
+        f"{results['machine']['cpu_count']} CPUs, Python {results['machine']['python']}",
+        f"{'':<28}" + "".join(f"{name:>12}" for name in backends) + "   aim",
+    ]
+    for figure in (*FIGURES, *CPU_FIGURES, "errors"):
+        values = "".join(f"{results[name][figure]:>12,}" for name in backends)
+        lines.append(f"{figure:<28}{values}   {AIMS.get(figure, '')}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _command(argv: list[str]) -> str:
+    settings = " ".join(
+        f"{name}={make_url(value).render_as_string() if name == 'BENCH_DATABASE_URL' else value}"
+        for name, value in sorted(os.environ.items())
+        if name.startswith("BENCH_") and value
+    )
+    command = "make bench" if os.environ.get("MAKELEVEL") else shlex.join(["python", "-m", "bench.run", *argv])
+    return f"{settings} {command}".strip()
+
+
+def options_from(argv: list[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    arguments = parser.parse_args(argv)
+    base = QUICK if arguments.quick else Options()
+    environment = os.environ.get
+    return replace(
+        base,
+        clients=int(environment("BENCH_CLIENTS") or base.clients),
+        submissions=int(environment("BENCH_SUBMISSIONS") or base.submissions),
+        rounds=int(environment("BENCH_ROUNDS") or base.rounds),
+        journeys=int(environment("BENCH_JOURNEYS") or base.journeys),
+        warmup=int(environment("BENCH_WARMUP") or base.warmup),
+        postgresql_url=environment("BENCH_DATABASE_URL") or None,
+        out=arguments.out,
+        command=_command(argv),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = options_from(sys.argv[1:] if argv is None else argv)
+    results = run_benchmark(options)
+    sys.stdout.write(table(results))
+    shown = options.out.resolve()
+    sys.stdout.write(f"Wrote {shown.relative_to(REPO) if shown.is_relative_to(REPO) else shown}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""`make bench` in miniature: its quick mode, end to end, with real servers and a real load process.
+
+It checks the shape of what the benchmark reports and that what it sent was really stored; it
+never judges a time.
+"""
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from bench.run import FIGURES, QUICK, RESULTS, run_benchmark
+
+STATEMENTS = 30
+
+
+def test_the_quick_benchmark_reports_every_figure_and_stores_every_submission(tmp_path: Path) -> None:
+    committed = RESULTS.read_bytes() if RESULTS.exists() else None
+    out = tmp_path / "results.json"
+
+    results = run_benchmark(replace(QUICK, out=out, command="pytest"))
+
+    assert json.loads(out.read_text()) == results
+    assert (RESULTS.read_bytes() if RESULTS.exists() else None) == committed
+    assert "postgresql" not in results
+    sqlite = results["sqlite"]
+    for name in FIGURES:
+        value = sqlite[name]
+        assert isinstance(value, int | float) and not isinstance(value, bool), name
+        assert value > 0, name
+    assert sqlite["errors"] == 0
+    assert len(sqlite["submit_to_bare_ratio_by_round"]) == QUICK.rounds
+
+    # Every send stored one response and its answers: warm-ups and measured ones, submissions and journeys.
+    inserted = QUICK.warmup + QUICK.rounds * QUICK.submissions
+    sent = inserted + QUICK.warmup + QUICK.journeys
+    assert sqlite["stored"] == {
+        "responses": sent,
+        "answers": sent * STATEMENTS,
+        "sent": sent,
+        "statements": STATEMENTS,
+    }
+    assert sqlite["bare_stored"] == {"responses": inserted, "answers": inserted * STATEMENTS}
+
+    # The page's weight is the HTML, the style sheet and the scripts, each compressed.
+    files = sqlite["respondent_page_files"]
+    assert sum(entry["transferred_bytes"] for entry in files.values()) == sqlite["respondent_page_gzip_bytes"]
+    assert any("/page/1" in url for url in files)
+    assert any(url.split("?")[0].endswith(".css") for url in files)
+    assert any(url.split("?")[0].endswith(".mjs") for url in files)
+    assert {entry["content_encoding"] for entry in files.values()} == {"gzip"}
