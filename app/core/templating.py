@@ -72,6 +72,8 @@ def make_environment() -> Environment:
         undefined=LoudUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are read once per process: no file check on every macro import (restart to see edits).
+        auto_reload=False,
     )
     env.globals["static_url"] = static_url
     _add_component_macros(env)

@@ -1,5 +1,6 @@
 """Storing submitted answers: checked against the survey's own questionnaire, stored once, deleted on time."""
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -9,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.core.rules import RuleError
 from app.core.schema import utcnow
-from app.instruments.models import Item, ScaleVersion
+from app.instruments.models import Instrument, Item, ScaleVersion
 from app.surveys.models import AboutYou, Answer, Response, Survey, ThemeComment
 
 MAX_COMMENT = 2000
@@ -40,21 +41,37 @@ class Stored:
     created: bool  # False: this submission was already stored (a double click, a refresh, a retry)
 
 
-def _allowed_answers(session: Session, survey: Survey) -> dict[int, tuple[set[str], set[str], int]]:
+Allowed = dict[int, tuple[set[str], set[str], int]]
+_allowed_cache: dict[tuple[int, str], Allowed] = {}
+_cache_lock = threading.Lock()
+
+
+def _allowed_answers(session: Session, survey: Survey) -> Allowed:
     """For each item of the survey's questionnaire: its scale codes, its comment prompts, its theme.
 
-    Plain columns, not ORM objects: this runs on every submission.
+    Cached by instrument version and content: versions never change, and this runs on every submission.
     """
+    instrument = session.get(Instrument, survey.instrument_id)
+    assert instrument is not None and instrument.id is not None
+    key = (instrument.id, instrument.content_hash)
+    with _cache_lock:
+        cached = _allowed_cache.get(key)
+    if cached is not None:
+        return cached
     rows = session.exec(
         select(Item.id, Item.comments, Item.theme_id, ScaleVersion.definition)
         .join(ScaleVersion, col(Item.scale_id) == col(ScaleVersion.id))
         .where(Item.instrument_id == survey.instrument_id)
     )
-    allowed = {}
+    allowed: Allowed = {}
     for item_id, comments, theme_id, definition in rows:
         codes = {point["code"] for point in (*definition["points"], *definition["outside"])}
         assert item_id is not None
         allowed[item_id] = (codes, {prompt["key"] for prompt in comments}, theme_id)
+    with _cache_lock:
+        if len(_allowed_cache) > 500:
+            _allowed_cache.clear()
+        _allowed_cache[key] = allowed
     return allowed
 
 
@@ -68,7 +85,7 @@ def check_submission(session: Session, survey: Survey, submission: Submission) -
     _check_about_you(survey, submission)
 
 
-def _check_items(submission: Submission, allowed: dict[int, tuple[set[str], set[str], int]]) -> None:
+def _check_items(submission: Submission, allowed: Allowed) -> None:
     for item_id, choice in submission.choices.items():
         if item_id not in allowed or (choice is not None and choice not in allowed[item_id][0]):
             raise RuleError(f"item-{item_id}", "Choose one of the answers given")
