@@ -68,6 +68,13 @@ class Unavailable(Exception):
         self.state = state
 
 
+class NoDraft(Exception):
+    """This browser has no answers in progress for the survey (never started, sent, or opened elsewhere)."""
+
+    def __init__(self, survey: Survey) -> None:
+        self.survey = survey
+
+
 def install(app: FastAPI) -> None:
     async def unavailable(request: Request, error: Exception) -> Response:
         assert isinstance(error, Unavailable)
@@ -79,7 +86,12 @@ def install(app: FastAPI) -> None:
         }
         return render(request, "respond/unavailable.html", context, status_code=404 if error.survey is None else 200)
 
+    async def no_draft(request: Request, error: Exception) -> Response:
+        assert isinstance(error, NoDraft)
+        return redirect(request, f"/s/{error.survey.public_code}")
+
     app.add_exception_handler(Unavailable, unavailable)
+    app.add_exception_handler(NoDraft, no_draft)
 
 
 def _survey(session: Session, code: str, *, must_be_open: bool = True) -> Survey:
@@ -117,6 +129,14 @@ def _keep_token(request: Request, survey: Survey, token: str | None) -> None:
 
 def _draft(request: Request, session: Session, survey: Survey) -> Draft | None:
     return journey.find_draft(session, survey, _token(request, survey))
+
+
+def _draft_or_start(request: Request, session: Session, survey: Survey) -> Draft:
+    """The draft in progress; without one the person goes back to the start page."""
+    draft = _draft(request, session, survey)
+    if draft is None:
+        raise NoDraft(survey)
+    return draft
 
 
 def _page_url(survey: Survey, number: int | None) -> str:
@@ -216,9 +236,7 @@ def _page_or_404(plan: journey.Plan, number: int) -> journey.Page:
 @router.get("/s/{code}/page/{number}", response_class=HTMLResponse)
 def question_page(request: Request, code: str, number: int, session: SessionDep, change: bool = False) -> Response:
     survey = _survey(session, code)
-    draft = _draft(request, session, survey)
-    if draft is None:
-        return redirect(request, f"/s/{survey.public_code}")
+    draft = _draft_or_start(request, session, survey)
     plan = journey.plan(session, survey)
     page = _page_or_404(plan, number)
     form = Form(journey.page_values(plan, page, draft))
@@ -228,9 +246,7 @@ def question_page(request: Request, code: str, number: int, session: SessionDep,
 @router.post("/s/{code}/page/{number}", response_class=HTMLResponse)
 def answer_page(request: Request, code: str, number: int, session: SessionDep, data: FormData) -> Response:
     survey = _survey(session, code)
-    draft = _draft(request, session, survey)
-    if draft is None:
-        return redirect(request, f"/s/{survey.public_code}")
+    draft = _draft_or_start(request, session, survey)
     plan = journey.plan(session, survey)
     page = _page_or_404(plan, number)
     saving = data.get("action") == "save"
@@ -271,9 +287,7 @@ def _check_page(
 @router.get("/s/{code}/check", response_class=HTMLResponse)
 def check_page(request: Request, code: str, session: SessionDep) -> Response:
     survey = _survey(session, code)
-    draft = _draft(request, session, survey)
-    if draft is None:
-        return redirect(request, f"/s/{survey.public_code}")
+    draft = _draft_or_start(request, session, survey)
     return _check_page(request, session, survey, draft, Form({}))
 
 
@@ -308,8 +322,8 @@ def done_page(request: Request, code: str, session: SessionDep) -> Response:
 @router.get("/s/{code}/saved", response_class=HTMLResponse)
 def saved_page(request: Request, code: str, session: SessionDep) -> Response:
     survey = _survey(session, code)
-    draft = _draft(request, session, survey)
-    if draft is None or draft.resume_code is None:
+    draft = _draft_or_start(request, session, survey)
+    if draft.resume_code is None:
         return redirect(request, f"/s/{survey.public_code}")
     plan = journey.plan(session, survey)
     context = _context(

@@ -98,11 +98,15 @@ class Respondent:
         response = self.post(location.removeprefix(self.base), data, status)
         return str(response.headers.get("location", ""))
 
-    def send(self) -> Any:
+    def check(self) -> str:
+        """Open check your answers; return the submission key its send form carries."""
         self.get("/check")
         key = re.search(r'name="submission_key" value="([^"]+)"', self.html)
         assert key
-        return self.post("/send", {"submission_key": key.group(1)})
+        return key.group(1)
+
+    def send(self) -> Any:
+        return self.post("/send", {"submission_key": self.check()})
 
 
 def errors(html: str) -> list[str]:
@@ -260,11 +264,9 @@ def test_sending_before_every_statement_is_answered_is_refused(db: Session, make
     survey = make_survey(db, make)
     me = person(survey)
     me.answer(me.start(), {"q-find-support": "agree"})
-    me.get("/check")
+    key = me.check()
     assert "Not answered" in me.html and f'href="{me.base}/page/2"' in me.html
-    key = re.search(r'name="submission_key" value="([^"]+)"', me.html)
-    assert key
-    me.post("/send", {"submission_key": key.group(1)}, status=400)
+    me.post("/send", {"submission_key": key}, status=400)
     assert errors(me.html) == ["Answer every statement before you send your answers"]
     assert count(db, Response) == 0
 
@@ -329,13 +331,11 @@ def test_a_survey_closing_mid_way_stores_nothing(db: Session, make: Factory, per
     survey = make_survey(db, make, layout=Layout.theme)
     me = person(survey)
     me.answer(me.answer(me.start(), {"q-find-support": "agree", "q-feel-heard": "agree"}), {"q-plan-helps": "agree"})
-    me.get("/check")
-    key = re.search(r'name="submission_key" value="([^"]+)"', me.html)
-    assert key
+    key = me.check()
     survey.closed_at = utcnow()
     db.add(survey)
     db.commit()
-    me.post("/send", {"submission_key": key.group(1)}, status=200)
+    me.post("/send", {"submission_key": key}, status=200)
     assert "This survey has closed" in me.html
     assert count(db, Response) == 0
     assert journey.purge_drafts(db, today=TODAY) == 1 and count(db, Draft) == 0
@@ -380,11 +380,9 @@ def test_a_retry_double_click_or_back_button_stores_one_response(db: Session, ma
     survey = make_survey(db, make, layout=Layout.theme)
     me = person(survey)
     me.answer(me.answer(me.start(), {"q-find-support": "agree", "q-feel-heard": "agree"}), {"q-plan-helps": "agree"})
-    me.get("/check")
-    key = re.search(r'name="submission_key" value="([^"]+)"', me.html)
-    assert key
+    key = me.check()
     for _ in range(3):
-        assert me.post("/send", {"submission_key": key.group(1)}).headers["location"] == f"{me.base}/done"
+        assert me.post("/send", {"submission_key": key}).headers["location"] == f"{me.base}/done"
     me.get("/check", status=303)  # back: the draft is gone, so the person is sent to the start
     assert count(db, Response) == 1 and count(db, Answer) == 3
     assert response_count(db, survey) == 1
@@ -439,10 +437,7 @@ def test_concurrent_duplicate_sends_store_one_response(fresh_engine: Engine, tmp
         me.answer(
             me.answer(me.start(), {"q-find-support": "agree", "q-feel-heard": "agree"}), {"q-plan-helps": "agree"}
         )
-        me.get("/check")
-        key = re.search(r'name="submission_key" value="([^"]+)"', me.html)
-        assert key
-        data = {"csrf_token": me.token, "submission_key": key.group(1)}
+        data = {"csrf_token": me.token, "submission_key": me.check()}
         cookies = dict(first.cookies)
     barrier = threading.Barrier(5)
     statuses: list[tuple[int, str]] = []
