@@ -327,6 +327,18 @@ def test_an_unknown_survey_gets_a_clear_page(client: CheckedClient) -> None:
     assert response.status_code == 404 and "We cannot find that survey" in response.text
 
 
+def test_a_page_number_the_survey_does_not_have_is_not_found(db: Session, make: Factory, person: Any) -> None:
+    survey = make_survey(db, make)
+    me = person(survey)
+    me.start()
+    for number in ("0", "4", "99"):
+        me.get(f"/page/{number}", status=404)
+        assert "Page not found" in me.html
+    me.post("/page/99", {"q-find-support": "agree"}, status=404)
+    me.get("/page/two", status=404)
+    assert count(db, Response) == 0
+
+
 def test_a_survey_closing_mid_way_stores_nothing(db: Session, make: Factory, person: Any) -> None:
     survey = make_survey(db, make, layout=Layout.theme)
     me = person(survey)
