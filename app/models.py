@@ -3,6 +3,7 @@
 from app.accounts.models import EndedSession, SignInFailure, User
 from app.areas.models import Area, Region
 from app.core.schema import metadata
+from app.insights.models import CommentTag, Indicator, ThemeCommentTag, YouSaidEntry
 from app.instruments.models import Instrument, Item, QuestionnaireDraft, ScaleVersion, Theme
 from app.pages.models import SitePage
 from app.surveys.models import Answer, Draft, Response, Survey, ThemeComment
@@ -10,8 +11,10 @@ from app.surveys.models import Answer, Draft, Response, Survey, ThemeComment
 __all__ = [
     "Answer",
     "Area",
+    "CommentTag",
     "Draft",
     "EndedSession",
+    "Indicator",
     "Instrument",
     "Item",
     "QuestionnaireDraft",
@@ -23,6 +26,8 @@ __all__ = [
     "Survey",
     "Theme",
     "ThemeComment",
+    "ThemeCommentTag",
     "User",
+    "YouSaidEntry",
     "metadata",
 ]

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.core.schema import utcnow
@@ -23,4 +24,6 @@ class Area(SQLModel, table=True):
     code: str | None = Field(default=None, max_length=20, description="ONS code, for example E08000025")
     region_id: int | None = Field(default=None, foreign_key="region.id", index=True, ondelete="RESTRICT")
     suppression_threshold: int = Field(default=DEFAULT_SUPPRESSION_THRESHOLD, ge=2, le=100)
+    # Regional comparisons show other areas only inside the region's total, unless an area agrees.
+    named_in_region: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = Field(default_factory=utcnow)
