@@ -17,6 +17,8 @@ from app.core.migrations import check_migrated
 from app.core.security import SecurityHeadersMiddleware, verify_csrf
 from app.core.settings import Settings, get_settings
 from app.core.templating import STATIC_DIR
+from app.insights.you_said_public_routes import router as you_said_public_router
+from app.insights.you_said_routes import router as you_said_router
 from app.instruments.builder_routes import router as builder_router
 from app.instruments.routes import router as instruments_router
 from app.pages.routes import router as pages_router
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         builder_router,
         surveys_router,
         public_router,
+        you_said_router,
+        you_said_public_router,
     ):
         app.include_router(router)
     install_error_handlers(app)

@@ -14,6 +14,8 @@ from sqlmodel import Session
 from app.accounts.auth import role_requirements
 from app.accounts.models import Role, User
 from app.areas.models import Area, Region
+from app.insights import you_said
+from app.insights.models import ActionStatus
 from app.instruments.builder import add_own_item, create_draft
 from app.instruments.parsing import parse_instrument
 from app.instruments.service import store_instrument
@@ -30,6 +32,11 @@ ALLOWED_POST_STATUS = {
     "/questionnaires/{draft_id}/save": 303,
     "/surveys/{survey_id}/close": 303,
     "/surveys/{survey_id}/reopen": 303,
+    "/surveys/{survey_id}/you-said-we-did/{entry_id}/publish": 303,
+    "/surveys/{survey_id}/you-said-we-did/{entry_id}/unpublish": 303,
+    "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-up": 303,
+    "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-down": 303,
+    "/surveys/{survey_id}/you-said-we-did/{entry_id}/delete": 303,
 }  # paths that belong to one area
 STAFF = frozenset(Role)
 
@@ -55,6 +62,8 @@ PUBLIC_ROUTES = {
     ("GET", "/s/{code}/resume/{resume_code}"),
     ("POST", "/s/{code}/resume"),
     ("POST", "/s/{code}/easy-read"),
+    # What the area did about a survey, open or closed: tested in tests/insights/test_you_said.py.
+    ("GET", "/s/{code}/you-said-we-did"),
 }
 
 # (method, path) -> roles allowed. Paths with {area_id} are checked against the user's own area and another.
@@ -89,6 +98,17 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/surveys/{survey_id}/count"): STAFF,
     ("POST", "/surveys/{survey_id}/close"): RUNNERS,
     ("POST", "/surveys/{survey_id}/reopen"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/you-said-we-did"): STAFF,
+    ("GET", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/you-said-we-did/{entry_id}/edit"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/edit"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/publish"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/unpublish"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-up"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-down"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/you-said-we-did/{entry_id}/delete"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/delete"): RUNNERS,
     ("GET", "/questionnaires"): FACILITATOR,
     ("POST", "/questionnaires/new"): FACILITATOR,
     ("GET", "/questionnaires/{draft_id}"): FACILITATOR,
@@ -146,6 +166,7 @@ class World:
     instruments: dict[int, int]  # area id -> the id of an instrument that area owns
     drafts: dict[int, int]  # area id -> the id of a questionnaire draft of that area
     surveys: dict[int, int]  # area id -> the id of a survey of that area
+    entries: dict[int, int]  # area id -> the id of a "you said, we did" entry of that area's survey
 
 
 @pytest.fixture
@@ -165,9 +186,12 @@ def world(make: Factory, db: Session) -> World:
         add_own_item(db, draft, text="First", easy_read=None, help=None)
         assert draft.id is not None
         drafts[area.id] = draft.id
-    surveys = {area_id: make.survey(area_id, instrument_id).id for area_id, instrument_id in instruments.items()}
+    surveys = {area_id: make.survey(area_id, instrument_id) for area_id, instrument_id in instruments.items()}
+    said = you_said.EntryDetails(theme_key=None, you_said="Said", we_did="Did", status=ActionStatus.done)
+    entries = {area_id: you_said.create_entry(db, survey, said, user_id=None).id for area_id, survey in surveys.items()}
     db.commit()
-    return World(own, other, region, make.user(Role.facilitator, other), instruments, drafts, surveys)
+    survey_ids = {area_id: survey.id for area_id, survey in surveys.items()}
+    return World(own, other, region, make.user(Role.facilitator, other), instruments, drafts, survey_ids, entries)
 
 
 def concrete_path(path: str, area: Area, world: World) -> str:
@@ -179,6 +203,7 @@ def concrete_path(path: str, area: Area, world: World) -> str:
         instrument_id=world.instruments[area.id or 0],
         draft_id=world.drafts[area.id or 0],
         survey_id=world.surveys[area.id or 0],
+        entry_id=world.entries[area.id or 0],
         key="first",
         action="up",
     )

@@ -18,6 +18,7 @@ from app.core.errors import NotFound
 from app.core.forms import Form, FormData
 from app.core.ratelimit import public_rate_limit
 from app.core.templating import redirect, render
+from app.insights.you_said import has_published
 from app.instruments.vocabulary import AUDIENCE_LABELS
 from app.surveys import journey
 from app.surveys.models import AboutYou, Draft, Survey
@@ -175,6 +176,7 @@ def _start_page(request: Request, session: Session, survey: Survey, form: Form, 
         audiences=[label for value, label in AUDIENCE_LABELS.items() if value in survey.audiences],
         carry_on=_page_url(survey, journey.first_unanswered(plan, draft)) if draft else None,
         sent=survey.id in request.session.get("sent", []),
+        you_said_published=has_published(session, survey),
     )
     return render(request, "respond/start.html", context, status_code=status_code)
 
