@@ -17,6 +17,7 @@ from app.core.settings import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 FORM_MACROS = ("text_input", "password_input", "textarea", "radios", "select", "submit")
+CHART_MACROS = ("proportion_bar", "distribution_bar")
 STATIC_DIR = PROJECT_ROOT / "static"
 
 
@@ -95,6 +96,9 @@ def _add_component_macros(env: Environment) -> None:
     forms = env.get_template("components/forms.html").module
     for name in FORM_MACROS:
         env.globals[name] = getattr(forms, name)
+    charts = env.get_template("components/charts.html").module
+    for name in CHART_MACROS:
+        env.globals[name] = getattr(charts, name)
 
 
 environment = make_environment()

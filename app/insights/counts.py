@@ -35,14 +35,26 @@ class ItemCount:
     count: int
 
 
+def _rows(survey_ids: Collection[int], dimension: str | None) -> Any:
+    """Each response's row of the breakdown, worked out once per response rather than once per answer
+    (MATERIALIZED: reading the JSON a million times instead of thirty thousand triples the time)."""
+    return (
+        select(col(Response.id).label("response_id"), _dimension(dimension).label("row"))
+        .where(col(Response.survey_id).in_(survey_ids))
+        .cte("breakdown")
+        .prefix_with("MATERIALIZED")
+    )
+
+
 def item_counts(session: Session, survey_ids: Collection[int], dimension: str | None) -> list[ItemCount]:
     """How many chose each answer of each statement, in each row of the breakdown (or ALL)."""
-    row = _dimension(dimension).label("row")
+    rows = _rows(survey_ids, dimension)
     query = (
-        select(Answer.item_id, row, Answer.choice, func.count())
-        .join(Response, col(Response.id) == col(Answer.response_id))
-        .where(col(Response.survey_id).in_(survey_ids), col(Answer.choice).is_not(None))
-        .group_by(col(Answer.item_id), row, col(Answer.choice))
+        select(Answer.item_id, rows.c.row, Answer.choice, func.count())
+        .select_from(rows)
+        .join(Answer, col(Answer.response_id) == rows.c.response_id)
+        .where(col(Answer.choice).is_not(None))
+        .group_by(col(Answer.item_id), rows.c.row, col(Answer.choice))
     )
     return [
         ItemCount(item_id, str(key), str(choice), int(count)) for item_id, key, choice, count in session.exec(query)
@@ -74,18 +86,19 @@ def theme_counts(
     joined, so this is one pass over the answers. Theme ids of different versions may be mapped
     to one another by the caller.
     """
-    row = _dimension(dimension).label("row")
+    rows = _rows(survey_ids, dimension)
     theme = case(item_themes, value=col(Answer.item_id)).label("theme")
     per_person = (
         select(
-            row,
+            rows.c.row,
             theme,
             func.sum(case((col(Answer.choice).in_(positive), 1), else_=0)).label("positive"),
             func.sum(case((col(Answer.choice).in_(points), 1), else_=0)).label("rated"),
         )
-        .join(Response, col(Response.id) == col(Answer.response_id))
-        .where(col(Response.survey_id).in_(survey_ids), col(Answer.choice).is_not(None))
-        .group_by(col(Answer.response_id), theme, row)
+        .select_from(rows)
+        .join(Answer, col(Answer.response_id) == rows.c.response_id)
+        .where(col(Answer.choice).is_not(None))
+        .group_by(rows.c.response_id, theme, rows.c.row)
         .subquery()
     )
     rated = per_person.c.rated

@@ -7,10 +7,16 @@ row is protected on its own first and then kept exactly as it is in every breakd
 two pages side by side reveals nothing either page hides.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from typing import TypeVar
 
+from sqlalchemy import Connection, func
 from sqlmodel import Session, col, select
 
 from app.areas.models import Area
@@ -19,10 +25,12 @@ from app.insights.disclosure import Sum, protect
 from app.insights.stats import Proportion, wilson
 from app.instruments.models import Instrument, Item, ScaleVersion, Theme
 from app.instruments.scales import Scale
-from app.surveys.models import AboutYou, Survey
+from app.surveys.models import AboutYou, Response, Survey
 from app.surveys.responses import ABOUT_YOU_CHOICES, PREFER_NOT_TO_SAY
 
 ALL = counts.ALL
+OPEN_SURVEY_CACHE_SECONDS = 60
+T = TypeVar("T")
 Cell = tuple[str, str]  # (row, column)
 
 DIMENSION_LABELS = {
@@ -218,9 +226,54 @@ def load_scales(session: Session, instrument_id: int) -> dict[int, Scale]:
     }
 
 
+_cache: OrderedDict[tuple[object, ...], tuple[float, object]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class AnswersState:
+    """Which answers a survey has now, cheaply: any new or deleted response changes it."""
+
+    key: tuple[object, ...]
+    expires: float
+
+
+def answers_state(session: Session, survey: Survey) -> AnswersState:
+    """Keyed by the database, the survey (its creation time too, as ids can be reused after a rollback)
+    and the number and newest id of its responses. While the survey is open an entry also lasts at
+    most a minute, so a page is never more than a minute behind even if an id is reused."""
+    number, newest = session.exec(
+        select(func.count(), func.max(Response.id)).where(Response.survey_id == survey.id)
+    ).one()
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    closed = survey.state(date.today()) == "closed"
+    expires = float("inf") if closed else time.monotonic() + OPEN_SURVEY_CACHE_SECONDS
+    return AnswersState((str(engine.url), survey.id, survey.created_at, number, newest), expires)
+
+
+def cached_counts(state: AnswersState, what: str, compute: Callable[[], T]) -> T:
+    """Raw counts computed once per state of a survey's answers: counting a million answers takes
+    seconds, protecting the counts milliseconds, so only the counting is kept (in this process)."""
+    key = (*state.key, what)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            _cache.move_to_end(key)
+            return hit[1]  # type: ignore[return-value]
+    value = compute()
+    with _cache_lock:
+        _cache[key] = (state.expires, value)
+        while len(_cache) > 256:
+            _cache.popitem(last=False)
+    return value
+
+
 def survey_results(session: Session, survey: Survey, dimension: str | None = None) -> SurveyResults:
     """Every statement's and theme's protected results for one survey, overall and broken down."""
     assert survey.id is not None
+    sid = survey.id
+    state = answers_state(session, survey)
     instrument = session.get(Instrument, survey.instrument_id)
     area = session.get(Area, survey.area_id)
     assert instrument is not None and instrument.id is not None and area is not None
@@ -232,7 +285,10 @@ def survey_results(session: Session, survey: Survey, dimension: str | None = Non
     answers: dict[int, dict[Cell, int]] = defaultdict(dict)
     seen: set[str] = set()
     for query_dimension in {None, dimension}:
-        for count in counts.item_counts(session, [survey.id], query_dimension):
+        found = cached_counts(
+            state, f"items:{query_dimension}", partial(counts.item_counts, session, [sid], query_dimension)
+        )
+        for count in found:
             answers[count.item_id][(count.row, count.choice)] = count.count
             seen.add(count.row)
     breakdown = breakdown_rows(survey, dimension, seen)
@@ -250,7 +306,7 @@ def survey_results(session: Session, survey: Survey, dimension: str | None = Non
         result_rows = tuple(_row(scale, table, hidden, row, labels[row]) for row in rows)
         item_results[item.theme_id].append(ItemResult(item.id, item.key, item.text, scale, result_rows))
 
-    summaries = _theme_summaries(session, survey, dimension, items, scales, rows, labels, threshold)
+    summaries = _theme_summaries(session, state, survey, dimension, items, scales, rows, labels, threshold)
     theme_results = tuple(
         ThemeResult(theme.id, theme.key, theme.title, summaries.get(theme.id, ()), tuple(item_results[theme.id]))
         for theme in themes
@@ -260,7 +316,7 @@ def survey_results(session: Session, survey: Survey, dimension: str | None = Non
         survey,
         instrument,
         threshold,
-        counts.respondents(session, [survey.id]),
+        cached_counts(state, "respondents", partial(counts.respondents, session, [sid])),
         dimension,
         tuple(breakdown),
         theme_results,
@@ -269,6 +325,7 @@ def survey_results(session: Session, survey: Survey, dimension: str | None = Non
 
 def _theme_summaries(
     session: Session,
+    state: AnswersState,
     survey: Survey,
     dimension: str | None,
     items: list[Item],
@@ -288,8 +345,14 @@ def _theme_summaries(
     points = {point.code for scale in scales.values() for point in scale.points}
     tables: dict[int, dict[Cell, int]] = defaultdict(dict)
     assert survey.id is not None
+    sid = survey.id
     for query_dimension in {None, dimension}:
-        for count in counts.theme_counts(session, [survey.id], query_dimension, item_themes, positive, points):
+        found = cached_counts(
+            state,
+            f"themes:{query_dimension}",
+            partial(counts.theme_counts, session, [sid], query_dimension, item_themes, positive, points),
+        )
+        for count in found:
             table = tables[count.theme_id]
             table[(count.row, "_total")] = count.answered
             table[(count.row, "_rated")] = count.rated
