@@ -29,7 +29,7 @@ STATUS_HINTS = {
     ActionStatus.done: "It has happened.",
     ActionStatus.doing: "It has started but is not finished.",
     ActionStatus.planned: "It is agreed but has not started yet.",
-    ActionStatus.not_doing: "The area has decided not to do it. Say why in the box above.",
+    ActionStatus.not_doing: "The area has decided not to do it. Say why under “We did, or we will”.",
 }
 # The heading over what the area wrote, so it reads true whatever the status.
 WE_DID_WORDS = {
