@@ -17,6 +17,14 @@ from app.core.migrations import check_migrated
 from app.core.security import SecurityHeadersMiddleware, verify_csrf
 from app.core.settings import Settings, get_settings
 from app.core.templating import STATIC_DIR
+from app.insights import api
+from app.insights.comments_routes import router as comments_router
+from app.insights.export_routes import router as export_router
+from app.insights.indicator_routes import router as indicator_router
+from app.insights.kind_routes import router as kind_router
+from app.insights.region_routes import router as region_router
+from app.insights.routes import router as results_router
+from app.insights.wave_routes import router as wave_router
 from app.insights.you_said_public_routes import router as you_said_public_router
 from app.insights.you_said_routes import router as you_said_router
 from app.instruments.builder_routes import router as builder_router
@@ -47,7 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         dependencies=[Depends(verify_csrf)],
         docs_url=None,
         redoc_url=None,
-        openapi_url=None,
+        openapi_url=f"{api.PREFIX}/openapi.json",  # the JSON API's schema only: pages are left out of it
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -69,15 +77,24 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     for router in (
         pages_router,
         accounts_router,
+        export_router,
         areas_router,
         instruments_router,
         builder_router,
         surveys_router,
         public_router,
+        comments_router,
+        results_router,
+        kind_router,
+        region_router,
         you_said_router,
+        wave_router,
+        indicator_router,
         you_said_public_router,
     ):
-        app.include_router(router)
+        app.include_router(router, include_in_schema=False)
+    app.include_router(api.router)
     install_error_handlers(app)
     public_routes.install(app)
+    api.install(app)
     return app

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.accounts.auth import role_requirements
 from app.accounts.models import Role, User
 from app.areas.models import Area, Region
-from app.insights import you_said
+from app.insights import comments, you_said
 from app.insights.models import ActionStatus
 from app.instruments.builder import add_own_item, create_draft
 from app.instruments.parsing import parse_instrument
@@ -37,6 +37,7 @@ ALLOWED_POST_STATUS = {
     "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-up": 303,
     "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-down": 303,
     "/surveys/{survey_id}/you-said-we-did/{entry_id}/delete": 303,
+    "/surveys/{survey_id}/comments/tags/{tag_id}/delete": 303,
 }  # paths that belong to one area
 STAFF = frozenset(Role)
 
@@ -96,8 +97,11 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/surveys/{survey_id}/qr.png"): STAFF,
     ("GET", "/surveys/{survey_id}/poster"): STAFF,
     ("GET", "/surveys/{survey_id}/count"): STAFF,
+    ("GET", "/surveys/{survey_id}/results"): STAFF,
+    ("GET", "/surveys/{survey_id}/report"): STAFF,
     ("POST", "/surveys/{survey_id}/close"): RUNNERS,
     ("POST", "/surveys/{survey_id}/reopen"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/region"): STAFF,
     ("GET", "/surveys/{survey_id}/you-said-we-did"): STAFF,
     ("GET", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
     ("POST", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
@@ -109,6 +113,18 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-down"): RUNNERS,
     ("GET", "/surveys/{survey_id}/you-said-we-did/{entry_id}/delete"): RUNNERS,
     ("POST", "/surveys/{survey_id}/you-said-we-did/{entry_id}/delete"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/comments"): STAFF,
+    ("GET", "/surveys/{survey_id}/comments.csv"): STAFF,
+    ("GET", "/surveys/{survey_id}/rating-comments"): STAFF,
+    ("GET", "/surveys/{survey_id}/rating-comments.csv"): STAFF,
+    ("POST", "/surveys/{survey_id}/comments/tag"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/comments/untag"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/comments/tags"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/comments/tags"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/comments/tags/{tag_id}"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/comments/tags/{tag_id}"): RUNNERS,
+    ("GET", "/surveys/{survey_id}/comments/tags/{tag_id}/delete"): RUNNERS,
+    ("POST", "/surveys/{survey_id}/comments/tags/{tag_id}/delete"): RUNNERS,
     ("GET", "/questionnaires"): FACILITATOR,
     ("POST", "/questionnaires/new"): FACILITATOR,
     ("GET", "/questionnaires/{draft_id}"): FACILITATOR,
@@ -167,6 +183,7 @@ class World:
     drafts: dict[int, int]  # area id -> the id of a questionnaire draft of that area
     surveys: dict[int, int]  # area id -> the id of a survey of that area
     entries: dict[int, int]  # area id -> the id of a "you said, we did" entry of that area's survey
+    tags: dict[int, int]  # area id -> the id of a comment tag of that area
 
 
 @pytest.fixture
@@ -189,9 +206,12 @@ def world(make: Factory, db: Session) -> World:
     surveys = {area_id: make.survey(area_id, instrument_id) for area_id, instrument_id in instruments.items()}
     said = you_said.EntryDetails(theme_key=None, you_said="Said", we_did="Did", status=ActionStatus.done)
     entries = {area_id: you_said.create_entry(db, survey, said, user_id=None).id for area_id, survey in surveys.items()}
+    tags = {area_id: comments.create_tag(db, area_id, "Transport").id for area_id in surveys}
     db.commit()
     survey_ids = {area_id: survey.id for area_id, survey in surveys.items()}
-    return World(own, other, region, make.user(Role.facilitator, other), instruments, drafts, survey_ids, entries)
+    return World(
+        own, other, region, make.user(Role.facilitator, other), instruments, drafts, survey_ids, entries, tags
+    )
 
 
 def concrete_path(path: str, area: Area, world: World) -> str:
@@ -204,6 +224,7 @@ def concrete_path(path: str, area: Area, world: World) -> str:
         draft_id=world.drafts[area.id or 0],
         survey_id=world.surveys[area.id or 0],
         entry_id=world.entries[area.id or 0],
+        tag_id=world.tags[area.id or 0],
         key="first",
         action="up",
     )

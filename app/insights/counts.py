@@ -97,7 +97,7 @@ def theme_counts(
         )
         .select_from(rows)
         .join(Answer, col(Answer.response_id) == rows.c.response_id)
-        .where(col(Answer.choice).is_not(None))
+        .where(col(Answer.choice).is_not(None), col(Answer.item_id).in_(item_themes))
         .group_by(rows.c.response_id, theme, rows.c.row)
         .subquery()
     )
