@@ -48,7 +48,7 @@ def _survey(db: Session, make: Factory, **values: object) -> tuple[Survey, dict[
 def _answer(db: Session, survey: Survey, items: dict[str, int], number: int, choice: str, group: str) -> None:
     for index in range(number):
         key = f"{survey.id}-{choice}-{group}-{index}".ljust(32, "x")
-        submission = Submission(key, {item_id: choice for item_id in items.values()}, about_you={"group": group})
+        submission = Submission(key, dict.fromkeys(items.values(), choice), about_you={"group": group})
         submit(db, survey, submission, today=survey.opens_on)
     db.commit()
 
