@@ -5,7 +5,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -22,6 +22,7 @@ from app.core.migrations import DatabaseNotMigrated, check_migrated, upgrade
 from app.core.rules import RuleError
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.core.settings import PROJECT_ROOT, get_settings
+from app.insights import synthetic
 from app.instruments import service as instruments
 from app.instruments.models import BANK_SCOPE, Instrument
 from app.instruments.schema import InstrumentFile
@@ -32,7 +33,9 @@ from app.surveys.responses import purge_expired
 
 STATEMENTS_DIR = PROJECT_ROOT / "statements"
 DEMO_REGION = "Demo region"
-DEMO_AREAS = ("Northfield (demo)", "Southdale (demo)")
+# Northfield has the demo surveys; Eastbrook and Westmere answered the same questionnaire, so the
+# regional comparison has others to compare with; Southdale is left empty (the browser tests use it).
+DEMO_AREAS = ("Northfield (demo)", "Eastbrook (demo)", "Westmere (demo)", "Southdale (demo)")
 DEMO_EMAIL_DOMAIN = "demo.coproduce.example"
 
 
@@ -122,7 +125,7 @@ def demo() -> None:
             if accounts.get_user_by_email(session, email) is None:
                 accounts.create_user(session, email=email, name=name, password=password, role=role, area_id=area_id)
                 credentials.append((role.label, email, password))
-        survey_code = _demo_survey(session, demo_areas[0])
+        survey_code = _demo_survey(session, demo_areas)
     banner = "=" * 72
     click.echo(banner)
     click.echo("DEMO ACCOUNTS: for trying Coproduce out only. Shown this once.")
@@ -136,28 +139,48 @@ def demo() -> None:
     click.echo(banner)
 
 
-def _demo_survey(session: Session, area: Area) -> str | None:
-    """An open survey of the parent carers' questionnaire, when the statement bank is loaded."""
+def _demo_survey(session: Session, demo_areas: list[Area]) -> str | None:
+    """When the statement bank is loaded: Northfield's baseline wave of the parent carers' questionnaire
+    (closed, with made-up answers), its open follow-up (made-up answers too, and anyone may add theirs)
+    and the same questionnaire in two neighbouring areas, so every results page has something to show."""
     instrument = session.exec(
         select(Instrument).where(Instrument.scope == BANK_SCOPE, Instrument.key == "parent-carers")
     ).first()
-    if instrument is None or instrument.id is None or area.id is None:
+    if instrument is None or instrument.id is None:
         return None
-    details = surveys.SurveyDetails(
-        title="How are things for your family? (demo)",
-        instrument_id=instrument.id,
-        audiences=["parent_carers"],
-        opens_on=date.today(),
-        closes_on=None,
-        cycle_stage=CycleStage.understand,
-        layout=Layout.statement,
-        about_you=[AboutYou.group, AboutYou.age_band, AboutYou.support_type],
-        localities=[],
-        access_code=None,
-        privacy_note=None,
-        retention_days=365,
+    today = date.today()
+
+    def details(title: str, opens_on: date, closes_on: date | None) -> surveys.SurveyDetails:
+        assert instrument is not None and instrument.id is not None
+        return surveys.SurveyDetails(
+            title=title,
+            instrument_id=instrument.id,
+            audiences=["parent_carers"],
+            opens_on=opens_on,
+            closes_on=closes_on,
+            cycle_stage=CycleStage.understand,
+            layout=Layout.statement,
+            about_you=[AboutYou.group, AboutYou.age_band, AboutYou.support_type],
+            localities=[],
+            access_code=None,
+            privacy_note=None,
+            retention_days=365,
+        )
+
+    home, *neighbours = demo_areas
+    assert home.id is not None
+    spring = details(
+        "How are things for your family? Spring (demo)", today - timedelta(days=200), today - timedelta(days=150)
     )
-    survey = surveys.create_survey(session, area_id=area.id, details=details, secret="", user_id=None)
+    baseline = surveys.create_survey(session, area_id=home.id, details=spring, secret="", user_id=None)
+    synthetic.add_responses(session, baseline, 240, seed=1, comments=0.15)
+    now = details("How are things for your family? (demo)", today, None)
+    survey = surveys.create_survey(session, area_id=home.id, details=now, secret="", user_id=None, previous=baseline)
+    synthetic.add_responses(session, survey, 180, seed=2, comments=0.15, skew=0.5)
+    for number, area in enumerate(neighbours[:2], start=3):
+        assert area.id is not None
+        theirs = surveys.create_survey(session, area_id=area.id, details=spring, secret="", user_id=None)
+        synthetic.add_responses(session, theirs, 120 + 40 * number, seed=number, comments=0.1)
     return survey.public_code
 
 

@@ -12,6 +12,7 @@ from app.accounts.models import Role, User
 from app.cli import main
 from app.core.settings import get_settings
 from app.surveys.models import Survey
+from app.surveys.responses import response_count
 
 
 @pytest.fixture
@@ -120,5 +121,9 @@ def test_demo_opens_a_survey_when_the_statement_bank_is_loaded(cli: CliRunner, f
     link = re.search(r"http://\S+/s/([a-z0-9]+)", result.output)
     assert link, result.output
     with Session(fresh_engine) as session:
-        survey = session.exec(select(Survey)).one()
-    assert survey.public_code == link.group(1) and survey.state(date.today()) == "open"
+        survey = session.exec(select(Survey).where(Survey.public_code == link.group(1))).one()
+        assert survey.state(date.today()) == "open" and survey.wave == 2
+        baseline = session.get(Survey, survey.previous_survey_id)
+        assert baseline is not None and baseline.state(date.today()) == "closed"
+        assert response_count(session, survey) == 180 and response_count(session, baseline) == 240
+        assert len(session.exec(select(Survey)).all()) == 4  # and two neighbouring areas' surveys
