@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.accounts.auth import role_requirements
 from app.accounts.models import Role, User
 from app.areas.models import Area, Region
-from app.insights import comments, you_said
+from app.insights import comments, indicators, you_said
 from app.insights.models import ActionStatus
 from app.instruments.builder import add_own_item, create_draft
 from app.instruments.parsing import parse_instrument
@@ -25,7 +25,8 @@ from tests.instruments.test_parsing import GOOD
 ADMIN = frozenset({Role.admin})
 FACILITATOR = frozenset({Role.facilitator})
 RUNNERS = frozenset({Role.facilitator, Role.commissioner})  # who sets up and runs surveys
-SCOPED = ("{area_id}", "{instrument_id}", "{draft_id}", "{survey_id}")
+COMMISSIONER = frozenset({Role.commissioner})  # who defines quality indicators
+SCOPED = ("{area_id}", "{instrument_id}", "{draft_id}", "{survey_id}", "{indicator_id}")
 # POSTs that need no fields succeed with an empty form; every other POST answers it with errors (400).
 ALLOWED_POST_STATUS = {
     "/questionnaires/{draft_id}/items/{key}/{action}": 303,
@@ -38,6 +39,7 @@ ALLOWED_POST_STATUS = {
     "/surveys/{survey_id}/you-said-we-did/{entry_id}/move-down": 303,
     "/surveys/{survey_id}/you-said-we-did/{entry_id}/delete": 303,
     "/surveys/{survey_id}/comments/tags/{tag_id}/delete": 303,
+    "/dashboard/indicators/{indicator_id}/delete": 303,
 }  # paths that belong to one area
 STAFF = frozenset(Role)
 
@@ -102,6 +104,14 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/surveys/{survey_id}/close"): RUNNERS,
     ("POST", "/surveys/{survey_id}/reopen"): RUNNERS,
     ("GET", "/surveys/{survey_id}/region"): STAFF,
+    ("GET", "/surveys/{survey_id}/compare"): STAFF,
+    ("GET", "/dashboard"): STAFF,
+    ("GET", "/dashboard/indicators/new"): COMMISSIONER,
+    ("POST", "/dashboard/indicators/new"): COMMISSIONER,
+    ("GET", "/dashboard/indicators/{indicator_id}/edit"): COMMISSIONER,
+    ("POST", "/dashboard/indicators/{indicator_id}/edit"): COMMISSIONER,
+    ("GET", "/dashboard/indicators/{indicator_id}/delete"): COMMISSIONER,
+    ("POST", "/dashboard/indicators/{indicator_id}/delete"): COMMISSIONER,
     ("GET", "/surveys/{survey_id}/you-said-we-did"): STAFF,
     ("GET", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
     ("POST", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
@@ -184,6 +194,7 @@ class World:
     surveys: dict[int, int]  # area id -> the id of a survey of that area
     entries: dict[int, int]  # area id -> the id of a "you said, we did" entry of that area's survey
     tags: dict[int, int]  # area id -> the id of a comment tag of that area
+    indicators: dict[int, int]  # area id -> the id of a quality indicator of that area
 
 
 @pytest.fixture
@@ -207,10 +218,21 @@ def world(make: Factory, db: Session) -> World:
     said = you_said.EntryDetails(theme_key=None, you_said="Said", we_did="Did", status=ActionStatus.done)
     entries = {area_id: you_said.create_entry(db, survey, said, user_id=None).id for area_id, survey in surveys.items()}
     tags = {area_id: comments.create_tag(db, area_id, "Transport").id for area_id in surveys}
+    measure = indicators.IndicatorDetails("Finding support", "sample", "find-support", None, None, 70, 60, [])
+    indicator_ids = {area_id: indicators.create_indicator(db, area_id, measure, user_id=None).id for area_id in surveys}
     db.commit()
     survey_ids = {area_id: survey.id for area_id, survey in surveys.items()}
     return World(
-        own, other, region, make.user(Role.facilitator, other), instruments, drafts, survey_ids, entries, tags
+        own,
+        other,
+        region,
+        make.user(Role.facilitator, other),
+        instruments,
+        drafts,
+        survey_ids,
+        entries,
+        tags,
+        indicator_ids,
     )
 
 
@@ -225,6 +247,7 @@ def concrete_path(path: str, area: Area, world: World) -> str:
         survey_id=world.surveys[area.id or 0],
         entry_id=world.entries[area.id or 0],
         tag_id=world.tags[area.id or 0],
+        indicator_id=world.indicators[area.id or 0],
         key="first",
         action="up",
     )
