@@ -78,3 +78,26 @@ def report_summary(results: SurveyResults, number: int = 3) -> ReportSummary:
         lowest=ordered[:top],
         hidden=len(results.items) - len(shown),
     )
+
+
+@dataclass(frozen=True)
+class ThemeFigure:
+    """A theme's headline for the public: people mostly positive across it, or its one statement's figure."""
+
+    row: Row
+    counts_people: bool  # True: people positive about most of the theme's statements
+
+
+def theme_figures(session: Session, survey: Survey) -> dict[str, ThemeFigure]:
+    """Each theme's figure for everyone, protected exactly as on the results page; hidden ones left out."""
+    figures: dict[str, ThemeFigure] = {}
+    for theme in results_module.survey_results(session, survey).themes:
+        if theme.summary:
+            figure = ThemeFigure(theme.summary[0], counts_people=True)
+        elif len(theme.items) == 1:
+            figure = ThemeFigure(theme.items[0].overall, counts_people=False)
+        else:
+            continue
+        if figure.row.proportion is not None:
+            figures[theme.key] = figure
+    return figures

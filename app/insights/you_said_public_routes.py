@@ -13,7 +13,7 @@ from app.areas.models import Area
 from app.core.db import SessionDep
 from app.core.ratelimit import public_rate_limit
 from app.core.templating import render
-from app.insights import you_said
+from app.insights import service, you_said
 from app.surveys.public_routes import Unavailable
 
 router = APIRouter(dependencies=[Depends(public_rate_limit)])
@@ -26,11 +26,13 @@ def you_said_page(request: Request, code: str, session: SessionDep) -> Response:
         raise Unavailable(None, "unknown")  # the same "we cannot find that survey" page as the journey's
     area = session.get(Area, survey.area_id)
     assert area is not None  # a foreign key, restricted on delete
+    groups = you_said.grouped_entries(session, survey, published_only=True)
     context = {
         "survey": survey,
         "area": area,
         "state": survey.state(date.today()),
-        "groups": you_said.grouped_entries(session, survey, published_only=True),
+        "groups": groups,
+        "figures": service.theme_figures(session, survey) if groups else {},
         "status_words": you_said.STATUS_WORDS,
         "we_did_words": you_said.WE_DID_WORDS,
         # What the respondent's layout needs for its easy-read switch, which comes back here.

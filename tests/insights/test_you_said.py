@@ -12,11 +12,13 @@ from app.core.rules import RuleError
 from app.core.schema import utcnow
 from app.insights import you_said
 from app.insights.models import ActionStatus, YouSaidEntry
-from app.instruments.models import Theme
+from app.instruments.models import Item, Theme
 from app.instruments.parsing import parse_instrument
 from app.instruments.service import store_instrument
 from app.surveys.models import Response, Survey, ThemeComment
+from app.surveys.responses import Submission, submit
 from tests.conftest import CheckedClient, Factory
+from tests.insights.test_stats_helpers import wilson_percent
 from tests.surveys.test_journey import errors
 
 TODAY = date.today()
@@ -471,3 +473,31 @@ def test_each_survey_has_its_own_entries(db: Session, make: Factory) -> None:
     add(db, other, "Not mine", published=True)
     assert [entry.you_said for entry in you_said.list_entries(db, one, published_only=True)] == ["Mine"]
     assert db.exec(select(YouSaidEntry).where(col(YouSaidEntry.survey_id) == other.id)).one().you_said == "Not mine"
+
+
+def _answers(db: Session, survey: Survey, number: int, choice: str) -> None:
+    items = db.exec(select(Item.id).where(Item.instrument_id == survey.instrument_id)).all()
+    for index in range(number):
+        key = f"ysw-{survey.id}-{choice}-{index}".ljust(32, "x")
+        submit(db, survey, Submission(key, dict.fromkeys(items, choice)), today=survey.opens_on)
+    db.commit()
+
+
+def test_the_public_page_shows_each_themes_protected_figure(client: CheckedClient, make: Factory, db: Session) -> None:
+    survey = make_survey(db, make)
+    add(db, survey, "About plans", theme="plans", published=True)
+    _answers(db, survey, 30, "agree")
+    _answers(db, survey, 10, "disagree")
+    text = re.sub(r"\s+", " ", client.get(public(survey)).text)
+    low, high = wilson_percent(30, 40)
+    assert "75% of the 40 people who answered gave a positive answer" in text
+    assert f"between {round(low)}% and {round(high)}%" in text
+
+
+def test_a_hidden_figure_never_reaches_the_public_page(client: CheckedClient, make: Factory, db: Session) -> None:
+    survey = make_survey(db, make)
+    add(db, survey, "About plans", theme="plans", published=True)
+    _answers(db, survey, 30, "agree")
+    _answers(db, survey, 4, "disagree")  # 4 is below the threshold: 30 of 34 would give it away
+    text = client.get(public(survey)).text
+    assert "About plans" in text and "people who answered" not in text
