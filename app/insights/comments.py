@@ -242,11 +242,6 @@ def find_comment(session: Session, survey: Survey, comment_id: int, *, refs: Com
     return _views(session, [row], refs)[0] if row is not None else None
 
 
-def comment_count(session: Session, survey: Survey) -> int:
-    assert survey.id is not None
-    return session.exec(select(func.count()).select_from(_survey_comments(survey.id).subquery())).one()
-
-
 def survey_themes(session: Session, survey: Survey) -> list[ThemeChoice]:
     """The questionnaire's themes in order, each with how many comments it has in this survey."""
     counts = dict(

@@ -303,7 +303,8 @@ def test_tags_are_the_areas_and_can_be_added_renamed_and_deleted(
     comments.add_tag(db, comment_ids(db, s.survey)["Bus passes."], made)
     comments.add_tag(db, comment_ids(db, later.survey)["Taxis."], made)
     db.commit()
-    assert ">Transport</th>" in client.get(f"/surveys/{later.survey.id}/comments/tags").text  # shared by the area
+    shared = client.get(f"/surveys/{later.survey.id}/comments/tags").text  # the area's, so on its other surveys too
+    assert "Transport" in shared and "1 in this survey, 2 in all" in shared
     other = tag(db, s.survey, "Buses")
     assert client.submit(f"{base}/{made.id}", {"name": "buses"}).status_code == 400
     assert client.submit(f"{base}/{made.id}", {"name": "Getting there"}).status_code == 303
