@@ -320,6 +320,8 @@ def test_closed_and_not_yet_open_surveys_get_a_clear_page(
         assert heading in me.html
     me.post("/start", {}, status=200)
     assert heading in me.html and count(db, Draft) == 0
+    # Once it has closed, people most want to know what became of their answers.
+    assert (f"/s/{survey.public_code}/you-said-we-did" in me.html) == ("closed" in heading)
 
 
 def test_an_unknown_survey_gets_a_clear_page(client: CheckedClient) -> None:
