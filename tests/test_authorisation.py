@@ -117,6 +117,13 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/dashboard/indicators/{indicator_id}/edit"): COMMISSIONER,
     ("GET", "/dashboard/indicators/{indicator_id}/delete"): COMMISSIONER,
     ("POST", "/dashboard/indicators/{indicator_id}/delete"): COMMISSIONER,
+    ("GET", "/surveys/{survey_id}/export"): STAFF,
+    ("GET", "/surveys/{survey_id}/export/answers.csv"): STAFF,
+    ("GET", "/surveys/{survey_id}/export/summary.csv"): STAFF,
+    ("GET", "/surveys/{survey_id}/export/results.xlsx"): STAFF,
+    ("GET", "/api/v1/surveys"): STAFF,
+    ("GET", "/api/v1/surveys/{survey_id}/results"): STAFF,
+    ("GET", "/api/v1/surveys/{survey_id}/answers"): STAFF,
     ("GET", "/surveys/{survey_id}/you-said-we-did"): STAFF,
     ("GET", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
     ("POST", "/surveys/{survey_id}/you-said-we-did/new"): RUNNERS,
@@ -285,7 +292,10 @@ def test_access(
         response = client.post(url, data={"csrf_token": token})
 
     allowed = role in STAFF_ROUTES[(method, path)]
-    if role is None:
+    if role is None and path.startswith("/api/"):
+        assert response.status_code == 401  # the API answers in JSON, never with the sign-in page
+        assert response.headers["content-type"] == "application/json"
+    elif role is None:
         assert response.status_code == 303
         assert response.headers["location"].startswith("/sign-in")
     elif not allowed:
