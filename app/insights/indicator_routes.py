@@ -35,12 +35,10 @@ def _own_area(user: User) -> int:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard_page(
-    request: Request, user: Staff, session: SessionDep, area: int | None = None, tag: str | None = None
-) -> Response:
+def dashboard_page(request: Request, user: Staff, session: SessionDep, area: str = "", tag: str = "") -> Response:
     """The user's area (an admin chooses one); another area's number is not found for anyone else."""
-    if area is not None:
-        shown: Area | None = found(get_visible_area(session, user, area))
+    if area:  # text, so that the form's empty "Choose an area" is no area rather than a bad address
+        shown: Area | None = found(get_visible_area(session, user, int(area)) if area.isdigit() else None)
     else:
         shown = get_visible_area(session, user, user.area_id) if user.area_id is not None else None
     chosen_tag = tag if tag in indicators.TAG_CHOICES else None

@@ -231,6 +231,8 @@ def test_facilitators_and_admins_see_indicators_but_do_not_define_them(
     client.cookies.clear()
     client.sign_in(make.user(Role.admin))
     assert "Choose an area to see its dashboard." in dashboard(client)
+    assert "Choose an area to see its dashboard." in dashboard(client, "?area=&tag=")  # the form's empty choice
+    assert client.get("/dashboard?area=north").status_code == 404
     page = dashboard(client, f"?area={area.id}")
     assert "Knowing where to go" in card(page, indicator) and "Add an indicator" not in page
     assert client.get(f"/dashboard/indicators/{indicator.id}/edit").status_code == 403
