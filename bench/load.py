@@ -12,6 +12,11 @@ Modes (each prints one JSON object on stdout):
 - `bare`: times POSTs to the baseline's insert endpoint alone.
 - `page`: the bytes sent, compressed, for the first question page and every style sheet and
   script it loads (module imports followed).
+- `dashboard`: signs in as staff (BENCH_EMAIL, BENCH_PASSWORD) and times `--count` requests, one
+  after another, for a survey's results page (`--survey-id`), the first (cold) apart; then the same
+  broken down by `--breakdown`.
+- `export`: signs in the same way and downloads the survey's answers.csv once, counting its rows,
+  while it reads the server's resident memory from /proc every few milliseconds.
 
 Every client has its own connection and its own cookie jar, as separate people on separate
 phones would. `--warmup` units run first, unmeasured. A unit that fails is counted as an error,
@@ -27,6 +32,7 @@ import os
 import random
 import re
 import secrets
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -404,11 +410,122 @@ def _same_site(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+async def sign_in(client: httpx2.AsyncClient) -> None:
+    """Sign in as the staff member named by BENCH_EMAIL and BENCH_PASSWORD (kept off the command line)."""
+    form = await client.get("/sign-in")
+    expect(form, 200)
+    data = {
+        "csrf_token": hidden_value(form.text, "csrf_token"),
+        "email": os.environ["BENCH_EMAIL"],
+        "password": os.environ["BENCH_PASSWORD"],
+    }
+    expect(await client.post("/sign-in", data=data), 303)
+
+
+async def _timed_gets(client: httpx2.AsyncClient, path: str, count: int, server_pid: int) -> dict[str, Any]:
+    """The first request (cold: nothing cached yet) apart, then `count` more one after another."""
+    began = time.perf_counter()
+    first = await client.get(path)
+    expect(first, 200)
+    cold_ms = 1000 * (time.perf_counter() - began)
+    timings = Timings()
+    cpu = cpu_seconds(server_pid)
+    began = time.perf_counter()
+    for _ in range(count):
+        started = time.perf_counter()
+        response = await client.get(path)
+        expect(response, 200)
+        timings.durations.append(time.perf_counter() - started)
+    timings.seconds = time.perf_counter() - began
+    timings.server_cpu_seconds = cpu_seconds(server_pid) - cpu if server_pid else None
+    ordered = sorted(timings.durations)
+    return timings.summary() | {
+        "cold_ms": round(cold_ms, 2),
+        "median_ms": round(1000 * statistics.median(ordered), 2) if ordered else 0.0,
+        "page_bytes": len(first.content),
+    }
+
+
+async def dashboard(options: argparse.Namespace, respondents: list[Respondent]) -> dict[str, Any]:
+    client = respondents[0].client
+    await sign_in(client)
+    path = f"/surveys/{options.survey_id}/results"
+    result = {"whole_area": await _timed_gets(client, path, options.count, options.server_pid)}
+    if options.breakdown:
+        by = f"{path}?by={options.breakdown}"
+        result["breakdown"] = await _timed_gets(client, by, options.count, options.server_pid)
+    return result
+
+
+def _memory_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise Unexpected(f"no {field} for process {pid}")
+
+
+def _reset_peak(pid: int) -> bool:
+    """Start the process's peak memory (VmHWM) afresh, where the kernel allows it (Linux 4.0 and later)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+async def export(options: argparse.Namespace, respondents: list[Respondent]) -> dict[str, Any]:
+    """Download answers.csv once, as a browser would (compressed), watching the server's memory meanwhile."""
+    client = respondents[0].client
+    await sign_in(client)
+    pid = options.server_pid
+    peak_was_reset = _reset_peak(pid)
+    before = _memory_kib(pid, "VmRSS")
+    sampled = before
+    done = asyncio.Event()
+
+    async def watch() -> None:
+        nonlocal sampled
+        while not done.is_set():
+            sampled = max(sampled, _memory_kib(pid, "VmRSS"))
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.create_task(watch())
+    lines = 0
+    received = 0
+    cpu = cpu_seconds(pid)
+    began = time.perf_counter()
+    try:
+        async with client.stream("GET", f"/surveys/{options.survey_id}/export/answers.csv") as response:
+            expect(response, 200)
+            async for chunk in response.aiter_bytes():
+                lines += chunk.count(b"\n")
+                received += len(chunk)
+    finally:
+        done.set()
+        await watcher
+    seconds = time.perf_counter() - began
+    server_cpu = cpu_seconds(pid) - cpu
+    peak = max(sampled, _memory_kib(pid, "VmHWM") if peak_was_reset else 0, _memory_kib(pid, "VmRSS"))
+    rows = max(0, lines - 1)  # less the header
+    return {
+        "rows": rows,
+        "bytes": received,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds, 1) if seconds else 0.0,
+        "server_cpu_seconds": round(server_cpu, 3),
+        "rss_before_mb": round(before / 1024, 1),
+        "peak_rss_mb": round(peak / 1024, 1),
+        "peak_from": "VmHWM and samples" if peak_was_reset else "samples every 5 ms",
+    }
+
+
 MODES: dict[str, Callable[[argparse.Namespace, list[Respondent]], Awaitable[dict[str, Any]]]] = {
     "submit": submit,
     "journey": journey,
     "bare": bare,
     "page": page,
+    "dashboard": dashboard,
+    "export": export,
 }
 
 
@@ -438,10 +555,15 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured units first")
     parser.add_argument("--time-limit", type=float, default=600.0, help="seconds for each phase")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--survey-id", type=int, default=0, help="dashboard and export: the survey to read")
+    parser.add_argument("--breakdown", default="", help="dashboard: also time the page broken down by this")
     options = parser.parse_args(argv)
     if any(urlsplit(url).hostname != "127.0.0.1" for url in (options.base_url, options.bare_url) if url):
         parser.error("the benchmark only drives a server on 127.0.0.1")
-    if options.mode != "bare" and not options.code:
+    if options.mode in ("dashboard", "export"):
+        if not options.survey_id or not os.environ.get("BENCH_EMAIL") or not os.environ.get("BENCH_PASSWORD"):
+            parser.error(f"{options.mode} needs --survey-id, BENCH_EMAIL and BENCH_PASSWORD")
+    elif options.mode != "bare" and not options.code:
         parser.error(f"{options.mode} needs --code")
     return options
 

@@ -9,12 +9,17 @@ created for the run and dropped afterwards):
 3. the first question page's weight; then rounds of sends (`submit_*`), each followed by a round
    of as many bare inserts (`bare_insert_*`), so both meet the same conditions on a shared machine
    and `submit_to_bare_ratio` says how close the send step comes to the database's own pace; then
-   whole journeys (`journey_*`); then the app server's memory.
+   whole journeys (`journey_*`); then the app server's memory;
+4. a third database whose survey has about a million made-up answers (33,334 responses to the thirty
+   statements, app/insights/synthetic.py), served by the app alone: the results page's time
+   (`dashboard_*`, one request after another, the first apart because nothing is cached yet), then
+   one full download of answers.csv (`export_*`: rows a second, and the server's peak memory).
 
 Rates and percentiles are the median over the rounds. The load comes from `python -m bench.load`,
 a separate process. Nothing here asserts a time: it reports. Settings: BENCH_CLIENTS (50),
 BENCH_SUBMISSIONS (1000 a round), BENCH_ROUNDS (3), BENCH_JOURNEYS (500), BENCH_WARMUP (50),
-BENCH_DATABASE_URL, or `--quick` for a few of each.
+BENCH_INSIGHTS_RESPONSES (33334), BENCH_DASHBOARD_REQUESTS (7), BENCH_DATABASE_URL, or `--quick`
+for a few of each.
 """
 
 import argparse
@@ -35,7 +40,17 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.servers import REPO, Database, Server, postgresql_database, serve, set_up, sqlite_database, stored_rows
+from bench.servers import (
+    REPO,
+    Database,
+    Server,
+    postgresql_database,
+    serve,
+    set_up,
+    set_up_insights,
+    sqlite_database,
+    stored_rows,
+)
 
 RESULTS = REPO / "bench" / "results.json"
 FIGURES = (
@@ -48,10 +63,17 @@ FIGURES = (
     "submit_to_bare_ratio",
     "respondent_page_gzip_bytes",
     "server_rss_mb",
+    "dashboard_ms_1m_answers",
+    "export_csv_rows_per_s",
+    "export_peak_rss_mb",
 )
 # CPU time the server spent per unit: steadier than rates on a shared machine.
 CPU_FIGURES = ("submit_server_cpu_ms", "bare_insert_server_cpu_ms", "journey_server_cpu_ms")
-AIMS = {"submit_to_bare_ratio": ">= 0.5", "respondent_page_gzip_bytes": "<= 60000"}
+AIMS = {
+    "submit_to_bare_ratio": ">= 0.5",
+    "respondent_page_gzip_bytes": "<= 60000",
+    "dashboard_ms_1m_answers": "<= 500 on SQLite",
+}
 
 
 @dataclass(frozen=True)
@@ -61,17 +83,36 @@ class Options:
     rounds: int = 3
     journeys: int = 500
     warmup: int = 50
+    insights_responses: int = 33_334  # x 30 statements: a million answers
+    dashboard_requests: int = 7  # timed after the first (cold) one; the median is reported
     time_limit: float = 600.0  # seconds, for each phase of each load
     postgresql_url: str | None = None
     out: Path = RESULTS
     command: str = "make bench"
 
 
-QUICK = Options(clients=4, submissions=6, rounds=2, journeys=4, warmup=4, time_limit=60.0)
+QUICK = Options(
+    clients=4,
+    submissions=6,
+    rounds=2,
+    journeys=4,
+    warmup=4,
+    time_limit=60.0,
+    insights_responses=40,
+    dashboard_requests=2,
+)
 
 
-def load(mode: str, server: Server, options: Options, *, code: str = "", **extra: int | str) -> dict[str, Any]:
-    """Run bench.load in its own process against the server; its JSON result."""
+def load(
+    mode: str,
+    server: Server,
+    options: Options,
+    *,
+    code: str = "",
+    environment: dict[str, str] | None = None,
+    **extra: int | str,
+) -> dict[str, Any]:
+    """Run bench.load in its own process against the server; its JSON result. `environment` adds variables."""
     arguments = {
         "base-url": server.base_url,
         "server-pid": server.pid,
@@ -84,7 +125,13 @@ def load(mode: str, server: Server, options: Options, *, code: str = "", **extra
     command = [sys.executable, "-m", "bench.load", mode, *(f"--{name}={value}" for name, value in arguments.items())]
     phases = 2 * options.rounds + 4
     done = subprocess.run(
-        command, cwd=REPO, capture_output=True, text=True, timeout=options.time_limit * phases + 120, check=False
+        command,
+        cwd=REPO,
+        env=os.environ | (environment or {}),
+        capture_output=True,
+        text=True,
+        timeout=options.time_limit * phases + 120,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"bench.load {mode} failed:\n{done.stderr[-3000:]}")
@@ -102,9 +149,40 @@ def _count(phase: dict[str, Any], key: str) -> int:
     return sum(int(part[key]) for part in parts)
 
 
-def measure(app_database: Database, bare_database: Database, options: Options, folder: Path) -> dict[str, Any]:
+def measure_insights(database: Database, options: Options, folder: Path) -> dict[str, Any]:
+    """The results page and the answers.csv download for a survey of about a million answers."""
+    seeded = set_up_insights(database, options.insights_responses)
+    staff = {"BENCH_EMAIL": seeded.email, "BENCH_PASSWORD": seeded.password}
+    with serve("app.asgi:app", database, folder / "insights.log") as server:
+        common: dict[str, Any] = {"clients": 1, "warmup": 0, "survey_id": seeded.survey_id, "environment": staff}
+        dashboard = load("dashboard", server, options, count=options.dashboard_requests, breakdown="group", **common)
+        export = load("export", server, options, **common)
+    whole, by_group = dashboard["whole_area"], dashboard["breakdown"]
+    return {
+        "dashboard_ms_1m_answers": whole["median_ms"],
+        "dashboard_cold_ms": whole["cold_ms"],
+        "dashboard_breakdown_ms": by_group["median_ms"],
+        "dashboard_breakdown_cold_ms": by_group["cold_ms"],
+        "dashboard_server_cpu_ms": whole["server_cpu_ms_per_unit"],
+        "export_csv_rows_per_s": export["rows_per_second"],
+        "export_peak_rss_mb": export["peak_rss_mb"],
+        "export_rss_before_mb": export["rss_before_mb"],
+        "export_rss_growth_mb": round(export["peak_rss_mb"] - export["rss_before_mb"], 1),
+        "insights": {
+            "responses": seeded.responses,
+            "answers": seeded.answers,
+            "seed_seconds": seeded.seconds,
+            "dashboard": dashboard,
+            "export": export,
+        },
+    }
+
+
+def measure(
+    app_database: Database, bare_database: Database, insights_database: Database, options: Options, folder: Path
+) -> dict[str, Any]:
     """Every figure for one kind of database."""
-    code = set_up(app_database)
+    code = set_up(app_database).public_code
     set_up(bare_database)
     with (
         serve("app.asgi:app", app_database, folder / "app.log") as server,
@@ -153,7 +231,7 @@ def measure(app_database: Database, bare_database: Database, options: Options, f
         | {"sent": _count(submit, "count") + _count(journey, "count"), "statements": submit["statements"]},
         "bare_stored": stored_rows(bare_database),
         "phases": {"submit": submit, "journey": journey, "respondent_page": page},
-    }
+    } | measure_insights(insights_database, options, folder)
 
 
 def postgresql_version(server_url: str) -> str:
@@ -182,6 +260,8 @@ def run_benchmark(options: Options) -> dict[str, Any]:
             "rounds": options.rounds,
             "journeys": options.journeys,
             "warmup": options.warmup,
+            "insights_responses": options.insights_responses,
+            "dashboard_requests": options.dashboard_requests,
             "uvicorn_workers": 1,
             "layout": "theme",
         },
@@ -189,15 +269,20 @@ def run_benchmark(options: Options) -> dict[str, Any]:
     }
     with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as temporary:
         folder = Path(temporary)
-        with sqlite_database(folder / "sqlite-app") as app, sqlite_database(folder / "sqlite-bare") as bare:
-            results["sqlite"] = measure(app, bare, options, folder / "sqlite-app")
+        with (
+            sqlite_database(folder / "sqlite-app") as app,
+            sqlite_database(folder / "sqlite-bare") as bare,
+            sqlite_database(folder / "sqlite-insights") as insights,
+        ):
+            results["sqlite"] = measure(app, bare, insights, options, folder / "sqlite-app")
         if options.postgresql_url:
             results["machine"]["postgresql"] = postgresql_version(options.postgresql_url)
             with (
                 postgresql_database(options.postgresql_url, folder / "pg-app", "app") as app,
                 postgresql_database(options.postgresql_url, folder / "pg-bare", "bare") as bare,
+                postgresql_database(options.postgresql_url, folder / "pg-insights", "insights") as insights,
             ):
-                results["postgresql"] = measure(app, bare, options, folder / "pg-app")
+                results["postgresql"] = measure(app, bare, insights, options, folder / "pg-app")
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(results, indent=2) + "\n")
     return results
@@ -208,7 +293,8 @@ def table(results: dict[str, Any]) -> str:
     settings = results["settings"]
     lines = [
         f"{settings['clients']} clients, {settings['rounds']} rounds of {settings['submissions_per_round']} "
-        f"submissions, {settings['journeys']} journeys; "
+        f"submissions, {settings['journeys']} journeys, {settings.get('insights_responses', 0):,} responses "
+        "for the results page and export; "
         f"{results['machine']['cpu_count']} CPUs, Python {results['machine']['python']}",
         f"{'':<28}" + "".join(f"{name:>12}" for name in backends) + "   aim",
     ]
@@ -242,6 +328,8 @@ def options_from(argv: list[str]) -> Options:
         rounds=int(environment("BENCH_ROUNDS") or base.rounds),
         journeys=int(environment("BENCH_JOURNEYS") or base.journeys),
         warmup=int(environment("BENCH_WARMUP") or base.warmup),
+        insights_responses=int(environment("BENCH_INSIGHTS_RESPONSES") or base.insights_responses),
+        dashboard_requests=int(environment("BENCH_DASHBOARD_REQUESTS") or base.dashboard_requests),
         postgresql_url=environment("BENCH_DATABASE_URL") or None,
         out=arguments.out,
         command=_command(argv),

@@ -23,12 +23,15 @@ from sqlalchemy import create_engine, func, text
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
+from app.accounts.models import Role
+from app.accounts.service import create_user
 from app.areas import service as areas
 from app.core.db import make_engine, session_scope
 from app.core.settings import Settings
+from app.insights.synthetic import add_responses
 from app.instruments.models import BANK_SCOPE, Instrument
 from app.surveys import service as surveys
-from app.surveys.models import Answer, CycleStage, Layout, Response
+from app.surveys.models import AboutYou, Answer, CycleStage, Layout, Response, Survey
 
 REPO = Path(__file__).resolve().parents[1]
 STATEMENTS = REPO / "bench" / "thirty-statements.yaml"
@@ -102,8 +105,8 @@ def coproduce(database: Database, *arguments: str) -> None:
         raise RuntimeError(f"coproduce {' '.join(arguments)} failed:\n{done.stdout}{done.stderr}")
 
 
-def set_up(database: Database) -> str:
-    """Migrate, load the thirty statements, open a survey of them one theme a page. Returns its public code."""
+def set_up(database: Database, *, about_you: tuple[AboutYou, ...] = ()) -> Survey:
+    """Migrate, load the thirty statements, open a survey of them one theme a page."""
     coproduce(database, "migrate")
     coproduce(database, "statements", "load", str(STATEMENTS.relative_to(REPO)))
     engine = make_engine(database.settings)
@@ -122,16 +125,53 @@ def set_up(database: Database) -> str:
                 closes_on=None,
                 cycle_stage=CycleStage.understand,
                 layout=Layout.theme,
-                about_you=[],
+                about_you=list(about_you),
                 localities=[],
                 access_code=None,
                 privacy_note=None,
                 retention_days=365,
             )
-            survey = surveys.create_survey(
+            return surveys.create_survey(
                 session, area_id=area.id, details=details, secret=database.secret_key, user_id=None
             )
-            return survey.public_code
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A survey of made-up responses, and a commissioner of its area to read it."""
+
+    survey_id: int
+    responses: int
+    answers: int
+    email: str
+    password: str
+    seconds: float  # to write them
+
+
+def set_up_insights(database: Database, responses: int) -> Seeded:
+    """The survey of `set_up`, asking two questions about the person, given `responses` made-up responses
+    (app/insights/synthetic.py) and a commissioner: what a results page or an export reads."""
+    survey = set_up(database, about_you=(AboutYou.group, AboutYou.support_type))
+    email, password = "commissioner@bench.example", secrets.token_urlsafe(16)
+    engine = make_engine(database.settings)
+    try:
+        began = time.perf_counter()
+        with session_scope(engine) as session:
+            stored = session.get(Survey, survey.id)
+            assert stored is not None and stored.id is not None
+            made = add_responses(session, stored, responses, seed=2026, comments=0.05)
+            create_user(
+                session,
+                email=email,
+                name="Benchmark commissioner",
+                password=password,
+                role=Role.commissioner,
+                area_id=stored.area_id,
+            )
+        seconds = time.perf_counter() - began
+        return Seeded(stored.id, made.responses, made.answers, email, password, round(seconds, 1))
     finally:
         engine.dispose()
 
@@ -162,10 +202,15 @@ class Server:
 
     def rss_mb(self) -> float:
         """Resident memory now, from /proc (VmRSS), in MiB."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        raise RuntimeError(f"no VmRSS for process {self.pid}")
+        return memory_mb(self.pid, "VmRSS")
+
+
+def memory_mb(pid: int, field: str) -> float:
+    """A memory figure of a process from /proc/PID/status (VmRSS now, VmHWM its peak), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no {field} for process {pid}")
 
 
 @contextmanager

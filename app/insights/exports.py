@@ -13,7 +13,7 @@ every row), so a survey of any size goes out in constant memory.
 import csv
 import io
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -164,16 +164,18 @@ class ResponseRecord:
     month: str  # YYYY-MM
     easy_read: bool
     about_you: tuple[str, ...]  # as written (see Plan.about_you)
-    answers: tuple[tuple[int, str | None], ...]  # (item id, choice) in the questionnaire's order
+    answers: list[tuple[int, str | None]]  # (item id, choice) in the questionnaire's order
 
 
-def response_records(session: Session, plan: Plan) -> Iterator[ResponseRecord]:
-    """Every response of the survey, oldest first, with its answers: read a batch at a time by keyset."""
+def response_batches(session: Session, plan: Plan) -> Iterator[list[ResponseRecord]]:
+    """Every response of the survey, oldest first, with its answers: a batch of a few thousand answers at a time,
+    read by keyset (the last response id seen), as plain rows straight from the database connection."""
     per_batch = max(1, BATCH_ROWS // max(1, len(plan.statements)))
-    order = {statement.id: statement.position for statement in plan.statements}
+    position = {statement.id: statement.position for statement in plan.statements}
+    connection = session.connection()
     last_id, number = 0, 0
     while True:
-        batch = session.exec(
+        batch = connection.execute(
             select(Response.id, Response.submitted_at, Response.easy_read, Response.about_you)
             .where(Response.survey_id == plan.survey_id, col(Response.id) > last_id)
             .order_by(col(Response.id))
@@ -181,33 +183,27 @@ def response_records(session: Session, plan: Plan) -> Iterator[ResponseRecord]:
         ).all()
         if not batch:
             return
-        ids = [response_id for response_id, *_ in batch if response_id is not None]
-        answers: dict[int, list[tuple[int, str | None]]] = {response_id: [] for response_id in ids}
-        rows = session.exec(
-            select(Answer.response_id, Answer.item_id, Answer.choice).where(col(Answer.response_id).in_(ids))
-        )
-        for answered_id, item_id, choice in rows:
-            answers[answered_id].append((item_id, choice))
+        answers: dict[int, list[tuple[int, str | None]]] = {row[0]: [] for row in batch}
+        query = select(Answer.response_id, Answer.item_id, Answer.choice).where(col(Answer.response_id).in_(answers))
+        for response_id, item_id, choice in connection.execute(query).all():
+            if item_id in position:
+                answers[response_id].append((item_id, choice))
+        records = []
         for response_id, submitted_at, easy_read, about_you in batch:
             number += 1
-            given = sorted(answers.get(response_id or 0, []), key=lambda answer: order.get(answer[0], len(order)))
-            yield ResponseRecord(number, _month(submitted_at), easy_read, plan.about_you(about_you), tuple(given))
-        last_id = ids[-1]
+            given = sorted(answers[response_id], key=lambda answer: position[answer[0]])
+            records.append(ResponseRecord(number, _month(submitted_at), easy_read, plan.about_you(about_you), given))
+        yield records
+        last_id = batch[-1][0]
+
+
+def response_records(session: Session, plan: Plan) -> Iterator[ResponseRecord]:
+    for batch in response_batches(session, plan):
+        yield from batch
 
 
 def _month(moment: datetime) -> str:
     return moment.strftime("%Y-%m")
-
-
-def _batched(records: Iterator[ResponseRecord], size: int) -> Iterator[list[ResponseRecord]]:
-    batch: list[ResponseRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def answer_columns(plan: Plan) -> list[str]:
@@ -226,41 +222,57 @@ def answer_columns(plan: Plan) -> list[str]:
     ]
 
 
+def _line(values: Iterable[object]) -> str:
+    """One CSV row as text, quoted as the csv module quotes, without its line ending."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(values)
+    return buffer.getvalue()
+
+
 def answers_csv(session: Session, survey: Survey) -> Iterator[str]:
-    """answers.csv, a piece at a time: one row per answer, the header first (with a byte-order mark for Excel)."""
+    """answers.csv, a batch at a time: one row per answer, the header first (with a byte-order mark for Excel).
+
+    A row is the response's number, then what is said about the person, then the answer. The last two
+    repeat across a million rows but have only a few hundred forms each, so each form is written
+    as CSV text once and the rows are joined from them.
+    """
     how = plan(session, survey)
     by_id = {statement.id: statement for statement in how.statements}
-    # Everything about an answer but the person is the same for every answer like it: worked out once.
-    tails: dict[tuple[int, str | None], tuple[str, ...]] = {}
+    answers: dict[tuple[int, str | None], str] = {}
+    people: dict[tuple[str, bool, tuple[str, ...]], str] = {}
 
-    def tail(item_id: int, choice: str | None) -> tuple[str, ...]:
-        found = tails.get((item_id, choice))
-        if found is None:
+    def answer(item_id: int, choice: str | None) -> str:
+        text = answers.get((item_id, choice))
+        if text is None:
             statement = by_id[item_id]
             code, label, on_scale, positive = statement.answer(choice)
-            found = tuple(formula_safe(text) for text in (statement.theme_key, statement.key, statement.text))
-            found += (formula_safe(code), formula_safe(label), yes_no(on_scale), yes_no(positive))
-            tails[(item_id, choice)] = found
-        return found
+            words = (statement.theme_key, statement.key, statement.text, code, label)
+            text = answers[(item_id, choice)] = "," + _line(
+                [*map(formula_safe, words), yes_no(on_scale), yes_no(positive)]
+            )
+        return text
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(answer_columns(how))
-    yield "\ufeff" + _take(buffer)
-    per_chunk = max(1, BATCH_ROWS // max(1, len(how.statements)))
-    for batch in _batched(response_records(session, how), per_chunk):
-        for record in batch:
-            head = (record.number, record.month, yes_no(record.easy_read), *record.about_you)
-            writer.writerows((*head, *tail(item_id, choice)) for item_id, choice in record.answers if item_id in by_id)
-        yield _take(buffer)
+    def person(record: ResponseRecord) -> str:
+        key = (record.month, record.easy_read, record.about_you)
+        text = people.get(key)
+        if text is None:
+            text = people[key] = "," + _line([record.month, yes_no(record.easy_read), *record.about_you])
+        return text
+
+    yield "\ufeff" + _line(answer_columns(how)) + "\r\n"
+    for batch in response_batches(session, how):
+        yield "".join(
+            f"{record.number}{person(record)}{answer(item_id, choice)}\r\n"
+            for record in batch
+            for item_id, choice in record.answers
+        )
 
 
 def answer_lines(session: Session, survey: Survey) -> Iterator[str]:
     """The API's answers: one JSON object a line, one line per response, under the same rules as answers.csv."""
     how = plan(session, survey)
     keys = {statement.id: statement.key for statement in how.statements}
-    per_chunk = max(1, BATCH_ROWS // max(1, len(how.statements)))
-    for batch in _batched(response_records(session, how), per_chunk):
+    for batch in response_batches(session, how):
         lines = (
             json.dumps(
                 {
@@ -275,13 +287,6 @@ def answer_lines(session: Session, survey: Survey) -> Iterator[str]:
             for record in batch
         )
         yield "".join(line + "\n" for line in lines)
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
 
 
 # The protected summary ------------------------------------------------------------------------------

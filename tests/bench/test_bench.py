@@ -48,3 +48,15 @@ def test_the_quick_benchmark_reports_every_figure_and_stores_every_submission(tm
     assert any(url.split("?")[0].endswith(".css") for url in files)
     assert any(url.split("?")[0].endswith(".mjs") for url in files)
     assert {entry["content_encoding"] for entry in files.values()} == {"gzip"}
+
+    # The results page and the export read a survey of made-up responses: every answer came out as a row.
+    insights = sqlite["insights"]
+    assert (insights["responses"], insights["answers"]) == (
+        QUICK.insights_responses,
+        QUICK.insights_responses * STATEMENTS,
+    )
+    assert insights["export"]["rows"] == insights["answers"]
+    for view in ("whole_area", "breakdown"):
+        assert insights["dashboard"][view]["count"] == QUICK.dashboard_requests
+        assert insights["dashboard"][view]["errors"] == 0
+    assert sqlite["export_peak_rss_mb"] >= sqlite["export_rss_before_mb"] > 0
