@@ -37,7 +37,8 @@ def _read_area(form: Form) -> service.AreaDetails | None:
     if not form.ok or threshold is None:
         return None
     region_id = int(region_value) if region_value else None
-    return service.AreaDetails(name, code.upper() or None, region_id, threshold)
+    named = form.raw("named_in_region") == "yes"
+    return service.AreaDetails(name, code.upper() or None, region_id, threshold, named)
 
 
 @router.get("/areas/new", response_class=HTMLResponse)
@@ -73,6 +74,7 @@ def edit_area_page(request: Request, area_id: int, user: Admin, session: Session
         "code": area.code or "",
         "region_id": str(area.region_id or ""),
         "suppression_threshold": str(area.suppression_threshold),
+        "named_in_region": "yes" if area.named_in_region else "",
     }
     return render(request, "areas/area_form.html", _area_form_context(session, Form(values), area))
 

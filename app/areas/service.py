@@ -16,6 +16,7 @@ class AreaDetails:
     code: str | None
     region_id: int | None
     suppression_threshold: int
+    named_in_region: bool = False  # agreed to be named beside others in regional comparisons
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def update_area(session: Session, area: Area, details: AreaDetails) -> Area:
     _check_region(session, details.region_id)
     area.name, area.code, area.region_id = details.name, details.code or None, details.region_id
     area.suppression_threshold = details.suppression_threshold
+    area.named_in_region = details.named_in_region
     session.add(area)
     session.flush()
     return area

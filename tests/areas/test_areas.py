@@ -101,3 +101,29 @@ def test_an_unknown_area_is_not_found(client: CheckedClient, make: Factory) -> N
     client.sign_in(make.user(Role.admin))
     assert client.get("/areas/999999").status_code == 404
     assert client.get("/regions/999999/edit").status_code == 404
+
+
+def test_admin_records_that_an_area_agrees_to_be_named_in_its_region(
+    client: CheckedClient, make: Factory, db: Session
+) -> None:
+    client.sign_in(make.user(Role.admin))
+    region = make.region("North West")
+    area = make.area("Northfield", region)
+    assert "No: other areas see its answers only inside the region&#39;s total" in client.get(f"/areas/{area.id}").text
+    form = client.get(f"/areas/{area.id}/edit").text
+    assert 'name="named_in_region"' in form and "Tick only if the area has agreed" in form
+    assert "checked" not in form.split('name="named_in_region"')[1].split(">")[0]
+
+    details = {"name": "Northfield", "code": "", "region_id": str(region.id), "suppression_threshold": "10"}
+    assert client.submit(f"/areas/{area.id}/edit", {**details, "named_in_region": "yes"}).status_code == 303
+    db.refresh(area)
+    assert area.named_in_region is True
+    assert "Yes: other areas in the region see its results by name" in client.get(f"/areas/{area.id}").text
+    assert "checked" in client.get(f"/areas/{area.id}/edit").text.split('name="named_in_region"')[1].split(">")[0]
+
+    assert client.submit(f"/areas/{area.id}/edit", details).status_code == 303  # unticked: no field sent
+    db.refresh(area)
+    assert area.named_in_region is False
+    response = client.submit("/areas/new", {**details, "name": "Southdale", "named_in_region": "yes"})
+    assert db.exec(select(Area).where(Area.name == "Southdale")).one().named_in_region is True
+    assert response.status_code == 303
