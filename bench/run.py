@@ -253,6 +253,8 @@ def run_benchmark(options: Options) -> dict[str, Any]:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "sqlite": sqlite3.sqlite_version,
+            # Other work on the machine moves every figure: its load when the run began and ended.
+            "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
         },
         "settings": {
             "clients": options.clients,
@@ -283,6 +285,7 @@ def run_benchmark(options: Options) -> dict[str, Any]:
                 postgresql_database(options.postgresql_url, folder / "pg-insights", "insights") as insights,
             ):
                 results["postgresql"] = measure(app, bare, insights, options, folder / "pg-app")
+    results["machine"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(results, indent=2) + "\n")
     return results
