@@ -166,7 +166,8 @@ def protect_rows(
     if not body:
         return hidden_margin, hidden_margin
     values = margin_values | {(row, node): table.get((row, node), 0) for row in body for node in structure.nodes}
-    sums = [s for row in body for s in _row_sums(structure, row)]
+    # The whole area's own sums too: what a reader knows of that row, which the breakdown may not add to.
+    sums = margin_sums + [s for row in body for s in _row_sums(structure, row)]
     sums += [((ALL, node), tuple((row, node) for row in body)) for node in structure.nodes]
     fixed = {cell: cell in hidden_margin for cell in margin_values}
     return hidden_margin, protect(values, sums, threshold, fixed=fixed)
