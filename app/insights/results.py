@@ -210,7 +210,9 @@ def breakdown_rows(survey: Survey, dimension: str | None, seen: Iterable[str]) -
     present = set(seen) - {ALL}
     ordered = [value for value in order if value in present]
     ordered += sorted(present - set(order))
-    return [(value, VALUE_LABELS.get(value, value) if question != AboutYou.locality else value) for value in ordered]
+    # A locality is labelled by its own name, even one that reads like a value of another question.
+    own = set(choices) if question == AboutYou.locality else set()
+    return [(value, value if value in own else VALUE_LABELS.get(value, value)) for value in ordered]
 
 
 def load_scales(session: Session, instrument_id: int) -> dict[int, Scale]:

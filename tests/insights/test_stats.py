@@ -9,7 +9,7 @@ import math
 import statistics
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest, norm
 
@@ -17,6 +17,7 @@ from app.insights.stats import Z95, change, median_score, wilson
 
 Z = float(norm.ppf(0.975))
 ULP = 1e-15  # floating-point rounding, far below anything a page shows
+unhurried = settings(deadline=None)  # timing is not under test: a busy machine must not fail these
 
 
 def wilson_by_hand(k: int, n: int) -> tuple[float, float]:
@@ -49,6 +50,7 @@ def test_wilson_matches_newcombes_table(k: int, n: int, low: float, high: float)
     assert (proportion.k, proportion.n) == (k, n)
 
 
+@unhurried
 @given(st.integers(1, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
 def test_wilson_is_the_closed_form_and_scipys(case: tuple[int, int]) -> None:
     k, n = case
@@ -120,6 +122,7 @@ def newcombe_by_hand(after: tuple[int, int], before: tuple[int, int]) -> tuple[f
 counts = st.integers(1, 400).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n)))
 
 
+@unhurried
 @given(counts, counts)
 def test_change_is_newcombes_method_10(after: tuple[int, int], before: tuple[int, int]) -> None:
     difference = change(wilson(*before), wilson(*after))
@@ -142,6 +145,7 @@ def test_a_change_is_called_only_when_the_interval_excludes_zero() -> None:
 score_counts = st.lists(st.tuples(st.integers(1, 5), st.integers(0, 30)), max_size=8)
 
 
+@unhurried
 @given(score_counts)
 def test_median_score_is_the_median_of_every_answer(pairs: list[tuple[int, int]]) -> None:
     expanded = [score for score, count in pairs for _ in range(count)]
