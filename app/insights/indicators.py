@@ -6,7 +6,6 @@ and admins see them on the dashboard. Every value comes from results.survey_resu
 count is never used: an indicator's latest value is from the latest wave that shows one.
 """
 
-import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -57,8 +56,8 @@ STATUS_WORDS = {
 
 
 def whole_percent(fraction: float) -> int:
-    """A fraction as the whole percentage every page shows, halves rounded up."""
-    return math.floor(fraction * 100 + 0.5)
+    """A fraction as the whole percentage the pages print ("%.0f", as the results pages do)."""
+    return int(f"{fraction * 100:.0f}")
 
 
 def tag_label(tag: str) -> str:

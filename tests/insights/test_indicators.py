@@ -2,7 +2,6 @@
 Wilson's interval written out here, status in words, trends over waves, one count per survey, tenancy."""
 
 import html
-import math
 import re
 from datetime import date, timedelta
 
@@ -14,6 +13,7 @@ from app.areas.models import Area
 from app.core.rules import RuleError
 from app.insights import indicators
 from app.insights.models import Indicator
+from app.insights.stats import wilson
 from app.instruments.parsing import parse_instrument
 from app.instruments.service import store_instrument
 from app.surveys.models import Survey
@@ -25,8 +25,8 @@ TODAY = date.today()
 
 
 def whole(fraction: float) -> str:
-    """A fraction as the page writes it: a whole percentage, halves rounded up."""
-    return f"{math.floor(fraction * 100 + 0.5)}%"
+    """A fraction as the page writes it: a whole percentage, as the results pages print it."""
+    return f"{fraction * 100:.0f}%"
 
 
 def shown(k: int, n: int) -> tuple[str, str]:
@@ -310,6 +310,19 @@ def test_the_latest_value_with_its_interval_status_and_trend(client: CheckedClie
     )
     # 70% with an interval of about 56% to 81%: the target is inside it, and the page says so.
     assert "The target is inside the interval" in rows["Latest value"]
+
+
+def test_the_status_is_judged_on_the_percentage_as_shown() -> None:
+    """5 of 8 is 62.5%, printed as 62% (as the results pages print it): on a target of 62, not of 63."""
+    indicator = Indicator(
+        area_id=1, title="T", instrument_key="k", item_key="a", target_percent=62, amber_percent=50, tags=[]
+    )
+    value = indicators.IndicatorValue(indicator, "Q", "M", (indicators.WaveValue(Survey(), wilson(5, 8)),))
+    assert (indicators.whole_percent(5 / 8), value.status) == (62, indicators.Status.on_target)
+    indicator.target_percent = 63
+    assert value.status == indicators.Status.close
+    indicator.amber_percent = 63
+    assert value.status == indicators.Status.below
 
 
 def test_a_hidden_latest_wave_falls_back_to_the_last_shown_one(db: Session, make: Factory) -> None:
