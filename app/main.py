@@ -17,6 +17,11 @@ from app.core.migrations import check_migrated
 from app.core.security import SecurityHeadersMiddleware, verify_csrf
 from app.core.settings import Settings, get_settings
 from app.core.templating import STATIC_DIR
+from app.events import console_routes as event_console
+from app.events import present_routes as event_present
+from app.events import public_routes as event_public
+from app.events import results_routes as event_results
+from app.events import routes as event_routes
 from app.insights import api
 from app.insights.comments_routes import router as comments_router
 from app.insights.export_routes import router as export_router
@@ -91,6 +96,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         wave_router,
         indicator_router,
         you_said_public_router,
+        event_routes.router,
+        event_console.router,
+        event_present.router,
+        event_results.router,
+        event_public.router,
     ):
         app.include_router(router, include_in_schema=False)
     app.include_router(api.router)

@@ -4,6 +4,7 @@ A route added without a role requirement, or without a row here, fails `test_eve
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,6 +15,9 @@ from sqlmodel import Session
 from app.accounts.auth import role_requirements
 from app.accounts.models import Role, User
 from app.areas.models import Area, Region
+from app.events import participation
+from app.events import service as event_service
+from app.events.models import ActivityKind
 from app.insights import comments, indicators, you_said
 from app.insights.models import ActionStatus
 from app.instruments.builder import add_own_item, create_draft
@@ -26,7 +30,7 @@ ADMIN = frozenset({Role.admin})
 FACILITATOR = frozenset({Role.facilitator})
 RUNNERS = frozenset({Role.facilitator, Role.commissioner})  # who sets up and runs surveys
 COMMISSIONER = frozenset({Role.commissioner})  # who defines quality indicators
-SCOPED = ("{area_id}", "{instrument_id}", "{draft_id}", "{survey_id}", "{indicator_id}")
+SCOPED = ("{area_id}", "{instrument_id}", "{draft_id}", "{survey_id}", "{indicator_id}", "{event_id}")
 # POSTs that need no fields succeed with an empty form; every other POST answers it with errors (400).
 ALLOWED_POST_STATUS = {
     "/questionnaires/{draft_id}/items/{key}/{action}": 303,
@@ -207,6 +211,9 @@ class World:
     entries: dict[int, int]  # area id -> the id of a "you said, we did" entry of that area's survey
     tags: dict[int, int]  # area id -> the id of a comment tag of that area
     indicators: dict[int, int]  # area id -> the id of a quality indicator of that area
+    events: dict[int, int]  # area id -> the id of a live event of that area
+    activities: dict[int, int]  # area id -> the id of an ideas activity of that area's event
+    ideas: dict[int, int]  # area id -> the id of an idea sent to that activity
 
 
 @pytest.fixture
@@ -232,6 +239,20 @@ def world(make: Factory, db: Session) -> World:
     tags = {area_id: comments.create_tag(db, area_id, "Transport").id for area_id in surveys}
     measure = indicators.IndicatorDetails("Finding support", "sample", "find-support", None, None, 70, 60, [])
     indicator_ids = {area_id: indicators.create_indicator(db, area_id, measure, user_id=None).id for area_id in surveys}
+    events, activities, ideas = {}, {}, {}
+    for area_id in surveys:
+        details = event_service.EventDetails("Workshop", date.today(), None, 730)
+        event = event_service.create_event(db, area_id=area_id, details=details, user_id=None)
+        activity = event_service.add_activity(
+            db, event, event_service.ActivityDetails(ActivityKind.ideas, "What would help most?")
+        )
+        event_service.open_event(db, event)
+        event_service.start_activity(db, event, activity)
+        participant, _ = participation.join(db, event, group=None, easy_read=False)
+        idea = participation.submit_idea(
+            db, event, activity, participant, "More drop-in sessions", submission_key=f"k{area_id}"
+        )
+        events[area_id], activities[area_id], ideas[area_id] = event.id, activity.id, idea.id
     db.commit()
     survey_ids = {area_id: survey.id for area_id, survey in surveys.items()}
     return World(
@@ -245,6 +266,9 @@ def world(make: Factory, db: Session) -> World:
         entries,
         tags,
         indicator_ids,
+        events,
+        activities,
+        ideas,
     )
 
 
@@ -260,6 +284,9 @@ def concrete_path(path: str, area: Area, world: World) -> str:
         entry_id=world.entries[area.id or 0],
         tag_id=world.tags[area.id or 0],
         indicator_id=world.indicators[area.id or 0],
+        event_id=world.events[area.id or 0],
+        activity_id=world.activities[area.id or 0],
+        idea_id=world.ideas[area.id or 0],
         key="first",
         action="up",
     )
