@@ -179,12 +179,12 @@ def ladder_results(session: Session, survey: Survey, dimension: str | None = Non
     by_item = {question.item.id: question for question in questions}
     now_q = by_item.get(now.id) if now else None
     should_q = by_item.get(should_be.id) if should_be else None
-    gaps = tuple(_gap(a, b) for a, b in zip(now_q.rows, should_q.rows, strict=True)) if now_q and should_q else ()
+    gaps = tuple(ladder_gap(a, b) for a, b in zip(now_q.rows, should_q.rows, strict=True)) if now_q and should_q else ()
     scale = items[0].scale if items else None
     return LadderResults(results, SUBJECT, scale, questions, now_q, should_q, gaps)
 
 
-def _gap(now: LadderRow, should_be: LadderRow) -> Gap:
+def ladder_gap(now: LadderRow, should_be: LadderRow) -> Gap:
     if now.middle.median is None or should_be.middle.median is None:
         return Gap(now.row.label, None, "Not given: it needs the middle rung of both")
     rungs = should_be.middle.median - now.middle.median

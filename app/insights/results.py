@@ -173,6 +173,17 @@ def protect_rows(
     return hidden_margin, protect(values, sums, threshold, fixed=fixed)
 
 
+def scale_rows(
+    scale: Scale, table: dict[Cell, int], rows: Sequence[str], labels: dict[str, str], threshold: int
+) -> tuple[Row, ...]:
+    """One statement's protected rows from its answer counts by (row, answer code): the whole of what a
+    results table shows, for a survey or any other set of answers on a scale (a live event's)."""
+    structure = Structure.of_scale(scale)
+    _fill(structure, table, rows)
+    _, hidden = protect_rows(structure, table, rows, threshold)
+    return tuple(_row(scale, table, hidden, row, labels[row]) for row in rows)
+
+
 def _row_sums(structure: Structure, row: str) -> list[Sum[Cell]]:
     return [((row, total), tuple((row, part) for part in parts)) for total, parts in structure.sums]
 
@@ -302,11 +313,7 @@ def survey_results(session: Session, survey: Survey, dimension: str | None = Non
     for item in items:
         assert item.id is not None
         scale = scales[item.id]
-        structure = Structure.of_scale(scale)
-        table = answers.get(item.id, {})
-        _fill(structure, table, rows)
-        _, hidden = protect_rows(structure, table, rows, threshold)
-        result_rows = tuple(_row(scale, table, hidden, row, labels[row]) for row in rows)
+        result_rows = scale_rows(scale, answers.get(item.id, {}), rows, labels, threshold)
         item_results[item.theme_id].append(ItemResult(item.id, item.key, item.text, scale, result_rows))
 
     summaries = _theme_summaries(session, state, survey, dimension, items, scales, rows, labels, threshold)
