@@ -22,6 +22,8 @@ from app.core.migrations import DatabaseNotMigrated, check_migrated, upgrade
 from app.core.rules import RuleError
 from app.core.security import MIN_PASSWORD_LENGTH
 from app.core.settings import PROJECT_ROOT, get_settings
+from app.events.demo import add_demo_events
+from app.events.service import format_join_code, purge_ended
 from app.insights import synthetic
 from app.instruments import service as instruments
 from app.instruments.models import BANK_SCOPE, Instrument
@@ -126,6 +128,7 @@ def demo() -> None:
                 accounts.create_user(session, email=email, name=name, password=password, role=role, area_id=area_id)
                 credentials.append((role.label, email, password))
         survey_code = _demo_survey(session, demo_areas)
+        join_code = add_demo_events(session, demo_areas[0])
     banner = "=" * 72
     click.echo(banner)
     click.echo("DEMO ACCOUNTS: for trying Coproduce out only. Shown this once.")
@@ -135,6 +138,11 @@ def demo() -> None:
     if survey_code:
         click.echo(
             f"Answer the demo survey as a parent carer would: http://{settings.host}:{settings.port}/s/{survey_code}"
+        )
+    if join_code:
+        click.echo(
+            f"Join the demo event on a phone: http://{settings.host}:{settings.port}/e/{join_code} "
+            f"(or /join with the code {format_join_code(join_code)}); run it from Events as the facilitator"
         )
     click.echo(banner)
 
@@ -238,13 +246,17 @@ def set_password(email: str, password: str) -> None:
 
 @main.command()
 def purge() -> None:
-    """Delete responses older than their survey's retention period, and unsent drafts no longer needed (daily)."""
+    """Delete responses and event answers past their retention period, and unsent drafts no longer needed (daily)."""
     with database() as engine, session_scope(engine) as session:
         deleted = purge_expired(session)
         drafts = journey.purge_drafts(session, today=date.today())
+        people = purge_ended(session)
     total = sum(deleted.values())
     click.echo(f"Deleted {total} response{'s' if total != 1 else ''} past their survey's retention period.")
     click.echo(f"Deleted {drafts} unsent draft{'s' if drafts != 1 else ''} of closed surveys or left too long.")
+    click.echo(
+        f"Deleted the answers of {people} {'people' if people != 1 else 'person'} from events past their retention."
+    )
     for survey_id, count in sorted(deleted.items()):
         click.echo(f"  survey {survey_id}: {count}")
 

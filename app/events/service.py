@@ -6,7 +6,7 @@ Every control is a plain function of the session and the event, so a console in 
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -23,6 +23,7 @@ from app.events.models import (
     EventStatus,
     Idea,
     IdeaStatus,
+    Participant,
     Submission,
     ThresholdChange,
 )
@@ -424,3 +425,19 @@ def pending_ideas(session: Session, activity: Activity) -> int:
     return session.exec(
         select(func.count()).where(Idea.activity_id == activity.id, Idea.status == IdeaStatus.pending)
     ).one()
+
+
+def purge_ended(session: Session) -> int:
+    """Delete everyone's answers and ideas from events that ended longer ago than the event keeps them.
+
+    The event and its running order stay, so the record shows it happened; the people in it go (their
+    submissions, choices and ideas with them)."""
+    now = utcnow()
+    deleted = 0
+    for event in session.exec(select(Event).where(col(Event.ended_at).is_not(None))):
+        assert event.ended_at is not None
+        if event.ended_at < now - timedelta(days=event.retention_days):
+            result = session.execute(delete(Participant).where(col(Participant.event_id) == event.id))
+            deleted += int(result.rowcount)  # type: ignore[attr-defined]
+    session.flush()
+    return deleted
