@@ -83,6 +83,11 @@ While you answer, one cookie remembers your place and whether you chose easy rea
 our server until you send them. Answers you have not sent are never counted. If you save them to come back \
 later, they are kept until the survey closes, then deleted.
 
+At an event, the same cookie remembers that your phone has joined, so you can lock it or lose the \
+connection and carry on where you were. Your answers count as soon as you send them, and you can change them \
+until the facilitator closes that activity. Ideas you write are read by the facilitator first, and only \
+the ones they approve are shown to the room. Each event says how long its answers are kept.
+
 ## If you work for a partner organisation and have a staff account
 
 We keep your name, work email address, role and area so that you can sign in and see the right information. \
