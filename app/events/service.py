@@ -441,3 +441,19 @@ def purge_ended(session: Session) -> int:
             deleted += int(result.rowcount)  # type: ignore[attr-defined]
     session.flush()
     return deleted
+
+
+def statement_counts(session: Session, event: Event) -> dict[int, int]:
+    """How many statements each of the event's activities holds, by activity id: one GROUP BY for the running order."""
+    rows = session.exec(
+        select(ActivityItem.activity_id, func.count())
+        .join(Activity, col(Activity.id) == col(ActivityItem.activity_id))
+        .where(Activity.event_id == event.id)
+        .group_by(col(ActivityItem.activity_id))
+    )
+    return {activity_id: int(number) for activity_id, number in rows}
+
+
+def activity_instrument(session: Session, activity: Activity) -> Instrument | None:
+    """The questionnaire version an activity's statements came from (None for ideas)."""
+    return session.get(Instrument, activity.instrument_id) if activity.instrument_id else None

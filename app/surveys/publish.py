@@ -65,3 +65,9 @@ def qr_png(link: str) -> bytes:
 def qr_filename(survey: Survey, extension: str) -> str:
     """A file name that says which survey the code is for; public codes are safe in a header as they are."""
     return f"survey-{survey.public_code}-qr.{extension}"
+
+
+def public_url(request: Request, path: str) -> str:
+    """Any public address (an event's join link, say) under PUBLIC_BASE_URL if set, else this page's host."""
+    base = request.app.state.settings.public_base_url.strip() or str(request.base_url)
+    return f"{base.rstrip('/')}/{path.lstrip('/')}"
