@@ -213,6 +213,12 @@ STAFF_ROUTES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/events/{event_id}/ideas/{idea_id}/approve"): RUNNERS,
     ("POST", "/events/{event_id}/ideas/{idea_id}/hide"): RUNNERS,
     ("POST", "/events/{event_id}/threshold"): RUNNERS,
+    # Live events: the presenter view and the kept results (present_routes.py, results_routes.py).
+    ("GET", "/events/{event_id}/present"): STAFF,
+    ("GET", "/events/{event_id}/present/live"): STAFF,
+    ("GET", "/events/{event_id}/results"): STAFF,
+    ("GET", "/events/{event_id}/summary"): STAFF,
+    ("GET", "/events/{event_id}/summary.csv"): STAFF,
 }
 
 
