@@ -294,3 +294,29 @@ def test_two_app_processes_on_one_database_show_the_same_screen(fresh_engine: En
         assert "More evening sessions" in facilitator.get(f"/events/{event.id}/present").text
     finally:
         other_engine.dispose()
+
+
+def test_every_kind_of_activity_shows_its_results_on_the_screen(
+    client: CheckedClient, make: Factory, db: Session, running: Running
+) -> None:
+    people = join_many(db, running.event, 10, "parent_carer")
+    _signed_in(client, make, running)
+    for activity, expected in (
+        (running.rate, "app-live-table"),
+        (running.prioritise, "What matters most, most chosen first"),
+        (running.ladder, "The gap between now and where it should be"),
+        (running.ideas, "No ideas on the screen yet."),
+    ):
+        service.start_activity(db, running.event, activity)
+        service.show_results(db, running.event, activity, shown=True)
+        statements = participation.statements(db, activity)
+        for person in people if activity is not running.ideas else []:
+            if activity is running.prioritise:
+                choices = {statements[0].item_id: participation.CHOSEN}
+            else:
+                choices = {s.item_id: sorted(s.codes)[0] for s in statements}
+            participation.submit_answers(db, running.event, activity, person, choices)
+        db.commit()
+        html = client.get(f"/events/{running.event.id}/present").text
+        assert expected in html and "app-live-results--screen" in html
+        assert activity is running.ideas or "10 people have answered" in html
