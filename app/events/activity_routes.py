@@ -29,6 +29,7 @@ EventRunner = Annotated[User, Depends(require_role(Role.facilitator, Role.commis
 BANK_LADDER = "ladder-of-participation"  # the ladder a new ladder activity starts from
 DEFAULT_CHOOSE = "3"
 KIND_VALUES = [kind.value for kind in ActivityKind]
+SOURCE = "source_questionnaire"  # step 1's field for where the statements come from
 
 
 def _event(session: Session, user: User, event_id: int) -> Event:
@@ -44,11 +45,10 @@ def _running_order(event: Event) -> str:
 
 
 def _sources(session: Session, event: Event) -> dict[str, list[Instrument]]:
-    """Where each kind of activity may take its statements from, by kind."""
+    """The questionnaires an activity may take statements from: for rating or choosing, and ladders."""
     return {
-        kind.value: service.usable_instruments(session, event.area_id, kind)
-        for kind in ActivityKind
-        if kind != ActivityKind.ideas
+        "statements": service.usable_instruments(session, event.area_id, ActivityKind.rate),
+        "ladders": service.usable_instruments(session, event.area_id, ActivityKind.ladder),
     }
 
 
@@ -79,15 +79,15 @@ def _kind_page(request: Request, session: Session, event: Event, form: Form, sta
     return render(request, "events/activity_kind.html", context, status_code=status_code)
 
 
-def _step_one_values(session: Session, event: Event, kind: str, title: str, instrument_id: str) -> dict[str, str]:
-    values = {"kind": kind, "title": title}
+def _bank_ladder(session: Session, event: Event) -> Instrument | None:
     ladders = service.usable_instruments(session, event.area_id, ActivityKind.ladder)
-    bank_ladder = next((item for item in ladders if item.scope == BANK_SCOPE and item.key == BANK_LADDER), None)
-    if bank_ladder is not None:
-        values["source_ladder"] = str(bank_ladder.id)
-    if kind in KIND_VALUES and kind != ActivityKind.ideas.value and instrument_id:
-        values[f"source_{kind}"] = instrument_id
-    return values
+    return next((item for item in ladders if item.scope == BANK_SCOPE and item.key == BANK_LADDER), None)
+
+
+def _missing_source(kind: ActivityKind) -> str:
+    if kind == ActivityKind.ladder:
+        return "Select a ladder of participation, or leave it empty for the statement bank's"
+    return "Select a questionnaire of statements to rate or choose from"
 
 
 @router.get("/events/{event_id}/activities/new", response_class=HTMLResponse)
@@ -108,7 +108,8 @@ def new_activity_page(
         if instrument is not None:
             values = {"kind": kind, "title": title, "instrument_id": instrument_id, "choose": DEFAULT_CHOOSE}
             return _statements_page(request, session, event, Form(values), chosen_kind, instrument, set())
-    return _kind_page(request, session, event, Form(_step_one_values(session, event, kind, title, instrument_id)))
+    values = {"kind": kind, "title": title, SOURCE: instrument_id}
+    return _kind_page(request, session, event, Form(values))
 
 
 def _step_one(request: Request, session: Session, event: Event, form: Form) -> Response:
@@ -124,10 +125,11 @@ def _step_one(request: Request, session: Session, event: Event, form: Form) -> R
             return _kind_page(request, session, event, form, status_code=400)
         flash(request, f"Activity added: {title}")
         return redirect(request, _running_order(event))
-    source_field = f"source_{kind.value}"
-    instrument = _source(session, event, kind, form.raw(source_field))
+    # A ladder needs no choosing: the statement bank's ladder of participation, unless the area has its own.
+    default = _bank_ladder(session, event) if kind == ActivityKind.ladder and not form.raw(SOURCE) else None
+    instrument = default or _source(session, event, kind, form.raw(SOURCE))
     if instrument is None:
-        form.error(source_field, "Select where the statements come from")
+        form.error(SOURCE, _missing_source(kind))
         return _kind_page(request, session, event, form, status_code=400)
     query = urlencode({"step": "2", "kind": kind.value, "title": title, "instrument_id": instrument.id})
     return redirect(request, f"/events/{event.id}/activities/new?{query}")
@@ -191,7 +193,7 @@ def _step_two(request: Request, session: Session, event: Event, form: Form, data
     kind = ActivityKind(kind_value)
     instrument = _source(session, event, kind, form.raw("instrument_id"))
     if instrument is None:
-        form.error(f"source_{kind.value}", "Select where the statements come from")
+        form.error(SOURCE, _missing_source(kind))
         return _kind_page(request, session, event, form, status_code=400)
     details = _read_activity(form, data, kind)
     added = form.attempt(lambda: service.add_activity(session, event, details)) if details else None

@@ -144,11 +144,15 @@ def test_step_one_needs_a_kind_and_a_source_of_the_area(
     client.sign_in(user)
     url = f"/events/{event.id}/activities/new"
     assert errors(post(client, url, {"step": "1"}).text) == ["Select what the room does"]
-    missing = post(client, url, {"step": "1", "kind": "rate", "source_rate": ""})
-    assert missing.status_code == 400 and errors(missing.text) == ["Select where the statements come from"]
+    statements = "Select a questionnaire of statements to rate or choose from"
+    missing = post(client, url, {"step": "1", "kind": "rate", "source_questionnaire": ""})
+    assert missing.status_code == 400 and errors(missing.text) == [statements]
     for source in (str(theirs.id), str(bank.ladder.id), "x"):  # another area's, or the wrong kind
-        refused = post(client, url, {"step": "1", "kind": "prioritise", "source_prioritise": source})
-        assert errors(refused.text) == ["Select where the statements come from"]
+        refused = post(client, url, {"step": "1", "kind": "prioritise", "source_questionnaire": source})
+        assert errors(refused.text) == [statements]
+        assert 'id="source_questionnaire"' in refused.text  # where the error summary's link goes
+    wrong = post(client, url, {"step": "1", "kind": "ladder", "source_questionnaire": str(bank.parent_carers.id)})
+    assert errors(wrong.text) == ["Select a ladder of participation, or leave it empty for the statement bank's"]
     long = post(client, url, {"step": "1", "kind": "ideas", "title": "x" * 301})
     assert errors(long.text) == ["The question the room sees must be 300 characters or fewer"]
     assert activities(db, event) == []
@@ -159,7 +163,7 @@ def _step_two(client: CheckedClient, event: Event, kind: str, source: int, title
     response = post(
         client,
         f"/events/{event.id}/activities/new",
-        {"step": "1", "kind": kind, f"source_{kind}": str(source), "title": title},
+        {"step": "1", "kind": kind, "source_questionnaire": str(source), "title": title},
     )
     assert response.status_code == 303, response.text
     location: str = response.headers["location"]
@@ -216,12 +220,15 @@ def test_a_ladder_starts_from_the_banks_ladder_and_needs_a_subject(
     user = make.user(Role.commissioner)
     event = new_event(db, user)
     client.sign_in(user)
-    step_one = client.get(f"/events/{event.id}/activities/new").text
-    assert re.search(rf'<option value="{bank.ladder.id}" selected>Ladder of participation</option>', step_one)
+    url = f"/events/{event.id}/activities/new"
+    chosen = post(client, url, {"step": "1", "kind": "ladder", "source_questionnaire": "", "title": ""})
+    assert f"instrument_id={bank.ladder.id}" in chosen.headers["location"]  # left empty: the bank's ladder
+    assert "Where+are+we+on+the+ladder" in chosen.headers["location"]  # the usual question
+    step_one_again = client.get(chosen.headers["location"].replace("step=2", "step=1")).text
+    assert re.search(rf'<option value="{bank.ladder.id}" selected>\s*Ladder of participation', step_one_again)
     page = client.get(_step_two(client, event, "ladder", bank.ladder.id or 0)).text
     assert "What the room places on the ladder" in page and "Where is … on the ladder now?" in page
     ladder = {"step": "2", "kind": "ladder", "instrument_id": str(bank.ladder.id), "title": "Where are we?"}
-    url = f"/events/{event.id}/activities/new"
     refused = post(client, url, ladder)
     assert refused.status_code == 400 and errors(refused.text) == ["Enter what the room places on the ladder"]
     assert post(client, url, {**ladder, "subject": "the SEND partnership board"}).status_code == 303
