@@ -287,6 +287,7 @@ class Stage:
     activity_id: int | None
     activity_status: ActivityStatus | None
     results_shown: bool
+    revision: int  # the event's: raised by approved ideas and threshold changes, which shown results reflect
 
     @property
     def key(self) -> str:
@@ -297,11 +298,18 @@ class Stage:
 
 def stage(session: Session, join_code: str) -> Stage | None:
     row = session.execute(
-        sa.select(col(Event.id), col(Event.status), col(Activity.id), col(Activity.status), col(Activity.results_shown))
+        sa.select(
+            col(Event.id),
+            col(Event.status),
+            col(Activity.id),
+            col(Activity.status),
+            col(Activity.results_shown),
+            col(Event.revision),
+        )
         .outerjoin(Activity, col(Activity.id) == col(Event.current_activity_id))
         .where(col(Event.join_code) == join_code)
     ).first()
     if row is None:
         return None
-    event_id, event_status, activity_id, activity_status, shown = row
-    return Stage(event_id or 0, EventStatus(event_status), activity_id, activity_status, bool(shown))
+    event_id, event_status, activity_id, activity_status, shown, revision = row
+    return Stage(event_id or 0, EventStatus(event_status), activity_id, activity_status, bool(shown), revision)
