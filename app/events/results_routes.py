@@ -14,6 +14,7 @@ from app.core.db import SessionDep
 from app.core.errors import found
 from app.core.templating import render
 from app.events import service, summary
+from app.events.labels import KIND_LABELS
 
 router = APIRouter()
 
@@ -22,7 +23,7 @@ router = APIRouter()
 def results_page(request: Request, event_id: int, user: Staff, session: SessionDep, by: str | None = None) -> Response:
     event = found(service.get_visible_event(session, user, event_id))
     kept = summary.event_results(session, event, by_group=by == "group")
-    context = {"event": event, "kept": kept, "by_group": by == "group", "kind_words": summary.KIND_WORDS}
+    context = {"event": event, "kept": kept, "by_group": by == "group", "kind_labels": KIND_LABELS}
     return render(request, "events/results.html", context)
 
 

@@ -24,12 +24,6 @@ from app.instruments.scales import Scale
 
 HIDDEN = "hidden"
 CSV_COLUMNS = ("activity", "statement", "row", "measure", "value", "n")
-KIND_WORDS = {
-    ActivityKind.rate: "Rate statements",
-    ActivityKind.prioritise: "Choose what matters most",
-    ActivityKind.ladder: "Ladder of participation",
-    ActivityKind.ideas: "Ideas",
-}
 
 
 @dataclass(frozen=True)
