@@ -16,16 +16,10 @@ from app.core.errors import found
 from app.core.templating import is_htmx, render
 from app.events import presenter, service
 from app.events.models import Event
-from app.surveys.publish import qr_svg_inline
+from app.surveys.publish import public_url, qr_svg_inline
 
 router = APIRouter()
 TEMPLATE = "events/present.html"
-
-
-def public_url(request: Request, path: str) -> str:
-    """A public address under PUBLIC_BASE_URL if set, else this page's host (as a survey's public link is)."""
-    base = request.app.state.settings.public_base_url.strip() or str(request.base_url)
-    return f"{base.rstrip('/')}/{path.lstrip('/')}"
 
 
 def join_address(request: Request) -> str:

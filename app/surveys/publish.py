@@ -21,8 +21,7 @@ SVG_SCALE = 10  # the SVG's user units per module; it is vector, so this only se
 
 def public_link(request: Request, survey: Survey) -> str:
     """The address families open: under PUBLIC_BASE_URL if set, else the address this page was asked for."""
-    base = request.app.state.settings.public_base_url.strip() or str(request.base_url)
-    return f"{base.rstrip('/')}/s/{survey.public_code}"
+    return public_url(request, f"/s/{survey.public_code}")
 
 
 def qr_title(survey: Survey, link: str) -> str:
