@@ -85,6 +85,19 @@ PUBLIC_ROUTES = {
     ("POST", "/s/{code}/easy-read"),
     # What the area did about a survey, open or closed: tested in tests/insights/test_you_said.py.
     ("GET", "/s/{code}/you-said-we-did"),
+    # A live event's participants: no account, tested in tests/events/test_participate.py. The two polls
+    # (/live...) are not rate limited: a room behind one venue address polls every 2 s.
+    ("GET", "/join"),
+    ("POST", "/join"),
+    ("GET", "/e/{code}"),
+    ("POST", "/e/{code}/join"),
+    ("GET", "/e/{code}/group"),
+    ("POST", "/e/{code}/group"),
+    ("POST", "/e/{code}/easy-read"),
+    ("POST", "/e/{code}/answer"),
+    ("POST", "/e/{code}/idea"),
+    ("GET", "/e/{code}/live"),
+    ("GET", "/e/{code}/live/results"),
 }
 
 # (method, path) -> roles allowed. Paths with {area_id} are checked against the user's own area and another.

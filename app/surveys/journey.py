@@ -148,7 +148,8 @@ _themes_cache: dict[tuple[int, str], tuple[ThemeView, ...]] = {}
 _cache_lock = threading.Lock()
 
 
-def _load_themes(session: Session, instrument: Instrument) -> tuple[ThemeView, ...]:
+def load_themes(session: Session, instrument: Instrument) -> tuple[ThemeView, ...]:
+    """The instrument's themes and statements as respondents see them (cached: an instrument version never changes)."""
     assert instrument.id is not None
     key = (instrument.id, instrument.content_hash)
     with _cache_lock:
@@ -194,7 +195,7 @@ def _load_themes(session: Session, instrument: Instrument) -> tuple[ThemeView, .
 def plan(session: Session, survey: Survey) -> Plan:
     instrument = session.get(Instrument, survey.instrument_id)
     assert instrument is not None and survey.id is not None
-    themes = _load_themes(session, instrument)
+    themes = load_themes(session, instrument)
     pages: list[Page] = []
     for theme in themes:
         if survey.layout == Layout.theme:

@@ -2,6 +2,7 @@
 // An external file rather than the usual inline snippet: our CSP allows no inline script.
 import { initAll } from "/static/vendor/govuk-frontend.min.js";
 import { initReadAloud } from "/static/js/read-aloud.mjs";
+import "/static/js/live.mjs";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();

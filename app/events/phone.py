@@ -1,0 +1,155 @@
+"""What a participant's phone shows: the activity on the screen with their own answer to it, the keys its
+polls compare, and the words a screen reader hears when the facilitator moves the room on.
+
+Plain functions of the session and the rows, so the page, its polled regions and the tests agree.
+The statements are shown as the survey pages show them (app/surveys/journey.py's ItemView and
+ScaleView, and templates/components/question.html).
+"""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.forms import Form
+from app.events import participation, results, service
+from app.events.models import Activity, ActivityKind, ActivityStatus, Event, EventStatus, Idea, IdeaStatus, Participant
+from app.instruments.models import Instrument
+from app.surveys import journey
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A participant's view of the event now: the activity on the screen and their own answer to it."""
+
+    event: Event
+    participant: Participant
+    activity: Activity | None
+    questions: tuple[journey.ItemView, ...]  # rate, ladder and prioritise: the statements, in order
+    stored: dict[str, Any]  # the person's answer as form values, to show it again
+    answered: bool
+    ideas: tuple[Idea, ...]  # the person's own ideas
+    results: results.ActivityResults | None  # the room's, when the facilitator shows them
+    key: str  # the stage key the activity area polls with
+    room_key: str | None  # the key the region below the question polls with; None: it does not poll
+
+    @property
+    def subject(self) -> str:
+        return self.activity.subject if self.activity and self.activity.subject else journey.SUBJECT
+
+    @property
+    def heading(self) -> str:
+        if self.event.status == EventStatus.ended:
+            return "This event has ended"
+        return self.activity.title if self.activity else "Waiting for the facilitator to start the next activity"
+
+    @property
+    def more_ideas(self) -> bool:
+        return len(self.ideas) < participation.MAX_IDEAS_EACH
+
+
+def questions(session: Session, activity: Activity) -> tuple[journey.ItemView, ...]:
+    """The activity's statements as the survey pages show them (comment boxes left out: a room does not write them)."""
+    instrument = session.get(Instrument, activity.instrument_id) if activity.instrument_id else None
+    if instrument is None:
+        return ()
+    views = {item.id: item for theme in journey.load_themes(session, instrument) for item in theme.items}
+    return tuple(
+        replace(views[item_id], comments=())
+        for item_id in service.activity_item_ids(session, activity)
+        if item_id in views
+    )
+
+
+def as_values(activity: Activity, questions: tuple[journey.ItemView, ...], answer: dict[int, str]) -> dict[str, Any]:
+    if activity.kind == ActivityKind.prioritise:
+        return {"answers": [item.key for item in questions if item.id in answer]}
+    return {item.field: answer[item.id] for item in questions if item.id in answer}
+
+
+def stage_key(event: Event, activity: Activity | None) -> str:
+    """The stage key of what is rendered, from the same rows, so the next poll compares with what the phone shows."""
+    return participation.Stage(
+        event.id or 0,
+        event.status,
+        activity.id if activity else None,
+        activity.status if activity else None,
+        bool(activity and activity.results_shown),
+        event.revision,
+    ).key
+
+
+def room_key(session: Session, revision: int, activity: Activity) -> str:
+    # The event's revision moves when an idea is approved or the threshold changes; the answers key with each answer.
+    return f"{revision}.{participation.answers_key(session, activity)}"
+
+
+def view(session: Session, event: Event, participant: Participant) -> Phone:
+    """What the phone shows now, read fresh from the rows."""
+    activity = service.current_activity(session, event) if event.status == EventStatus.open else None
+    if activity is None or activity.status == ActivityStatus.waiting:
+        return Phone(event, participant, None, (), {}, False, (), None, stage_key(event, activity), None)
+    items = questions(session, activity)
+    answer = participation.my_answers(session, activity, participant)
+    ideas = tuple(participation.my_ideas(session, activity, participant))
+    shown = results.live_results(session, event, activity) if activity.results_shown else None
+    waiting = any(idea.status == IdeaStatus.pending for idea in ideas)
+    polled = room_key(session, event.revision, activity) if shown is not None or waiting else None
+    return Phone(
+        event,
+        participant,
+        activity,
+        items,
+        as_values(activity, items, answer),
+        bool(answer),
+        ideas,
+        shown,
+        stage_key(event, activity),
+        polled,
+    )
+
+
+def announcement(shown: Phone, old_key: str) -> str:
+    """What a screen reader hears after a polled change: what happened, in a few words.
+
+    `old_key` is the stage key the phone polled with (participation.Stage.key: event status,
+    activity id, activity status, results shown)."""
+    parts = old_key.split(".")
+    old_activity, old_status, old_shown = (parts[1], parts[2], parts[3]) if len(parts) == 4 else ("", "", "")
+    activity = shown.activity
+    if shown.event.status == EventStatus.ended:
+        return "This event has ended. Thank you for taking part"
+    if activity is None:
+        return "Waiting for the facilitator to start the next activity"
+    if old_activity != str(activity.id):
+        if activity.status == ActivityStatus.open:
+            return f"A new activity has started: {activity.title}"
+        return f"On the screen now: {activity.title}"
+    if old_status != activity.status.value:
+        return {
+            ActivityStatus.open: f"You can answer again: {activity.title}",
+            ActivityStatus.paused: "Answers are paused for a moment",
+        }.get(activity.status, "This activity has finished")
+    if old_shown != str(int(activity.results_shown)):
+        return "The room's results are below the question" if activity.results_shown else "The results are hidden"
+    return ""
+
+
+def read_choices(
+    activity: Activity, questions: tuple[journey.ItemView, ...], form: Form, chosen: list[str], *, easy_read: bool
+) -> dict[int, str]:
+    """The answers sent, by item id, with a problem for each statement left unanswered (rate and ladder)."""
+    if activity.kind == ActivityKind.prioritise:
+        keys = {item.key: item.id for item in questions}
+        return {keys.get(key, 0): participation.CHOSEN for key in chosen}
+    subject = activity.subject or journey.SUBJECT
+    choices: dict[int, str] = {}
+    for item in questions:
+        value = form.raw(item.field)
+        wording = (item.easy_read if easy_read and item.easy_read else item.text).replace("{subject}", subject)
+        if not value:
+            form.error(item.field, f"Choose an answer to “{wording}”")
+        elif value not in item.scale.codes():
+            form.error(item.field, "Choose one of the answers given")
+        choices[item.id] = value
+    return choices
