@@ -229,7 +229,8 @@ def change_group(request: Request, code: str, session: SessionDep, data: FormDat
     if participant is None:
         return redirect(request, _home(event))
     form = Form(data)
-    if form.attempt(lambda: participation.set_group(session, participant, _group(form))) is None:
+    form.attempt(lambda: participation.set_group(session, participant, _group(form)))
+    if not form.ok:
         return _group_page(request, event, form, status_code=400)
     flash(request, "Your group has been changed")
     return redirect(request, _home(event))
