@@ -76,6 +76,12 @@ def _keep_token(request: Request, event: Event, token: str) -> None:
     request.session["events"] = dict(list(kept.items())[-KEPT_EVENTS:])
 
 
+def _tell(request: Request, message: str) -> None:
+    """A success banner on the next page; once, however often a double click or a retry sent the form."""
+    if message not in request.session.get("flashes", []):
+        flash(request, message)
+
+
 def _participant(request: Request, session: Session, event: Event) -> Participant | None:
     return participation.find_participant(session, event, _token(request, event))
 
@@ -232,7 +238,7 @@ def change_group(request: Request, code: str, session: SessionDep, data: FormDat
     form.attempt(lambda: participation.set_group(session, participant, _group(form)))
     if not form.ok:
         return _group_page(request, event, form, status_code=400)
-    flash(request, "Your group has been changed")
+    _tell(request, "Your group has been changed")
     return redirect(request, _home(event))
 
 
@@ -301,7 +307,7 @@ def answer(request: Request, code: str, session: SessionDep, data: FormData, mul
         fields = {"answers", *(item.field for item in questions)}
         sent = partial(participation.submit_answers, session, event, activity, participant, choices)
         if _attempt(form, sent, fields):
-            flash(request, "Your answers have been sent. You can change them until the activity closes")
+            _tell(request, "Your answers have been sent. You can change them until the activity closes")
             return redirect(request, _home(event))
     if activity is None or activity.id != event.current_activity_id:
         typed = None  # the phone shows the activity now on the screen, with the person's answer to it
@@ -325,7 +331,7 @@ def send_idea(request: Request, code: str, session: SessionDep, data: FormData) 
         text = form.raw("idea")
         sent = partial(participation.submit_idea, session, event, activity, participant, text, submission_key=key)
         if _attempt(form, sent, {"idea"}):
-            flash(request, "Your idea has been sent. The facilitator reads each idea before the room sees it")
+            _tell(request, "Your idea has been sent. The facilitator reads each idea before the room sees it")
             return redirect(request, _home(event))
     typed = {"idea": form.raw("idea")} if activity is not None and activity.id == event.current_activity_id else None
     return _activity_page(request, session, event, participant, form=form, typed=typed, status_code=400)

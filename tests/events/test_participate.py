@@ -253,7 +253,7 @@ def test_before_anything_starts_the_phone_waits_and_says_how_to_refresh_without_
     assert "Waiting for the facilitator to start the next activity" in html
     found = participation.stage(db, running.event.join_code or "")
     assert found is not None and _stage(html) == found.key
-    assert "<noscript>" in html and "to see the next activity" in html
+    assert 'class="govuk-body app-live-refresh"' in html and "to see the next activity" in html
     assert f'<a class="govuk-link" href="/e/{running.event.join_code}">Refresh this page</a>' in html
 
 
