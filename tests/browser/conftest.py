@@ -22,8 +22,10 @@ from typing import Any, Literal
 import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, StorageState, sync_playwright
+from sqlalchemy.engine import make_url
 
 from app.cli import DEMO_AREAS
+from tests.conftest import BACKENDS, _drop_postgres_database, _postgres_database
 
 from .pages import Account, SignInPage
 
@@ -274,3 +276,101 @@ def bank_paths(browser: Browser, server: Server, facilitator_state: StorageState
     missing = sorted(key for key, title in titles.items() if title not in by_title)
     assert not missing, f"the statement bank should list every shipped instrument; missing {missing} in {listed}"
     return {key: by_title[title] for key, title in titles.items()}
+
+
+@dataclass(frozen=True)
+class EventsServer:
+    """A server of its own for the live events' tests, on one backend, with a facilitator in one demo area."""
+
+    url: str
+    backend: str
+    facilitator: Account
+    area: str
+    log: Path
+
+
+EVENTS_AREA = DEMO_AREAS[1]  # not Northfield: its demo events would share the events list
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def events_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventsServer]:
+    """`coproduce serve` on SQLite (one process) and on PostgreSQL with two worker processes sharing its
+    database, so a facilitator, a presenter and the phones are answered by different processes: nothing
+    a live page shows may live in one process's memory."""
+    backend: str = request.param
+    data_dir = tmp_path_factory.mktemp(f"events-{backend}")
+    database, pg_name, workers = "", None, 1
+    if backend == "postgresql":
+        pg_name, engine = _postgres_database()
+        engine.dispose()
+        database = make_url(os.environ["TEST_DATABASE_URL"]).set(database=pg_name).render_as_string(False)
+        workers = 2
+    env = {**os.environ, "ENVIRONMENT": "test", "DATA_DIR": str(data_dir), "DATABASE_URL": database, "SECRET_KEY": ""}
+    facilitator = Account(email="pat@events-tests.example", name="Pat Mensah", password=secrets.token_urlsafe(16))
+    try:
+        _run_cli(["migrate"], env, data_dir)
+        _run_cli(["statements", "load"], env, data_dir)
+        _run_cli(["demo"], env, data_dir)
+        account = ["--email", facilitator.email, "--name", facilitator.name, "--password", facilitator.password]
+        _run_cli(["users", "create", *account, "--role", "facilitator", "--area", EVENTS_AREA], env, data_dir)
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        log = data_dir / "server.log"
+        command = [_coproduce(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        with log.open("wb") as output:
+            process = subprocess.Popen(command, env=env, cwd=data_dir, stdout=output, stderr=subprocess.STDOUT)
+            try:
+                _wait_until_healthy(url, process, log)
+                yield EventsServer(url=url, backend=backend, facilitator=facilitator, area=EVENTS_AREA, log=log)
+            finally:
+                _stop(process)
+    finally:
+        if pg_name:
+            _drop_postgres_database(pg_name)
+
+
+@pytest.fixture(scope="session")
+def events_staff_state(browser: Browser, events_server: EventsServer) -> StorageState:
+    """Cookies of the events server's facilitator, signed in once through the form."""
+    context = browser.new_context(base_url=events_server.url)
+    try:
+        SignInPage(context.new_page()).open().sign_in(events_server.facilitator)
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@dataclass
+class EventRoom:
+    """Browser contexts on the events server: staff ones signed in (console, presenter), phones with no account."""
+
+    browser: Browser
+    server: EventsServer
+    staff_state: StorageState
+    contexts: list[BrowserContext]
+
+    def _page(self, width: int, *, staff: bool, javascript: bool, axe: bool) -> Page:
+        context = self.browser.new_context(
+            base_url=self.server.url,
+            viewport={"width": width, "height": 800},
+            java_script_enabled=javascript,
+            bypass_csp=axe,  # axe-core goes in as an inline script, which our CSP rightly refuses
+            storage_state=self.staff_state if staff else None,
+        )
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def staff(self, width: int = DESKTOP, *, axe: bool = False) -> Page:
+        return self._page(width, staff=True, javascript=True, axe=axe)
+
+    def phone(self, width: int = PHONE, *, javascript: bool = True, axe: bool = False) -> Page:
+        return self._page(width, staff=False, javascript=javascript, axe=axe)
+
+
+@pytest.fixture
+def event_room(browser: Browser, events_server: EventsServer, events_staff_state: StorageState) -> Iterator[EventRoom]:
+    room = EventRoom(browser, events_server, events_staff_state, [])
+    yield room
+    for context in room.contexts:
+        context.close()
