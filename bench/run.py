@@ -13,13 +13,18 @@ created for the run and dropped afterwards):
 4. a third database whose survey has about a million made-up answers (33,334 responses to the thirty
    statements, app/insights/synthetic.py), served by the app alone: the results page's time
    (`dashboard_*`, one request after another, the first apart because nothing is cached yet), then
-   one full download of answers.csv (`export_*`: rows a second, and the server's peak memory).
+   one full download of answers.csv (`export_*`: rows a second, and the server's peak memory);
+5. a fourth database with an open event (bench/events.py): 500 people join from two load processes
+   (`python -m bench.event_load`) and their pages poll the live state every 2 s for 60 s while a tenth
+   of them answer, and the room is moved on at half time (`event_poll_*`, `event_answer_*`); then the
+   same room polls a bare endpoint making the same query (`event_bare_poll_*`).
 
 Rates and percentiles are the median over the rounds. The load comes from `python -m bench.load`,
 a separate process. Nothing here asserts a time: it reports. Settings: BENCH_CLIENTS (50),
 BENCH_SUBMISSIONS (1000 a round), BENCH_ROUNDS (3), BENCH_JOURNEYS (500), BENCH_WARMUP (50),
-BENCH_INSIGHTS_RESPONSES (33334), BENCH_DASHBOARD_REQUESTS (7), BENCH_DATABASE_URL, or `--quick`
-for a few of each.
+BENCH_INSIGHTS_RESPONSES (33334), BENCH_DASHBOARD_REQUESTS (7), BENCH_EVENT_PARTICIPANTS (500),
+BENCH_EVENT_SECONDS (60), BENCH_DATABASE_URL, or `--quick` for a few of each. `--only events` measures
+the live event alone and merges its figures into the results file, keeping the others.
 """
 
 import argparse
@@ -40,6 +45,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.events import QUICK_ROOM, Room, measure_events
 from bench.servers import (
     REPO,
     Database,
@@ -67,12 +73,25 @@ FIGURES = (
     "export_csv_rows_per_s",
     "export_peak_rss_mb",
 )
+# The live event: polls and answers at a fixed offered rate, and the bare endpoint's polls beside them.
+EVENT_FIGURES = (
+    "event_poll_rps",
+    "event_poll_offered_rps",
+    "event_poll_p50_ms",
+    "event_poll_p99_ms",
+    "event_answer_p99_ms",
+    "event_bare_poll_p99_ms",
+    "event_poll_server_cpu_ms",
+    "event_bare_poll_server_cpu_ms",
+    "event_poll_cpu_to_bare_ratio",
+)
 # CPU time the server spent per unit: steadier than rates on a shared machine.
 CPU_FIGURES = ("submit_server_cpu_ms", "bare_insert_server_cpu_ms", "journey_server_cpu_ms")
 AIMS = {
     "submit_to_bare_ratio": ">= 0.5",
     "respondent_page_gzip_bytes": "<= 60000",
     "dashboard_ms_1m_answers": "<= 500 on SQLite",
+    "event_poll_p99_ms": "<= 200 on SQLite, no errors",
 }
 
 
@@ -85,10 +104,12 @@ class Options:
     warmup: int = 50
     insights_responses: int = 33_334  # x 30 statements: a million answers
     dashboard_requests: int = 7  # timed after the first (cold) one; the median is reported
+    event: Room = Room()  # the live event's room: people, seconds, load processes
     time_limit: float = 600.0  # seconds, for each phase of each load
     postgresql_url: str | None = None
     out: Path = RESULTS
     command: str = "make bench"
+    only: str | None = None  # "events": that part alone
 
 
 QUICK = Options(
@@ -100,6 +121,7 @@ QUICK = Options(
     time_limit=60.0,
     insights_responses=40,
     dashboard_requests=2,
+    event=QUICK_ROOM,
 )
 
 
@@ -179,7 +201,12 @@ def measure_insights(database: Database, options: Options, folder: Path) -> dict
 
 
 def measure(
-    app_database: Database, bare_database: Database, insights_database: Database, options: Options, folder: Path
+    app_database: Database,
+    bare_database: Database,
+    insights_database: Database,
+    events_database: Database,
+    options: Options,
+    folder: Path,
 ) -> dict[str, Any]:
     """Every figure for one kind of database."""
     code = set_up(app_database).public_code
@@ -203,35 +230,39 @@ def measure(
         server_rss_mb, bare_rss_mb = server.rss_mb(), bare_server.rss_mb()
     sends, inserts = submit["rounds"], submit["bare"]["rounds"]
     submit_rps, bare_rps = _median(sends, "per_second"), _median(inserts, "per_second")
-    return {
-        "submit_rps": submit_rps,
-        "submit_p50_ms": _median(sends, "p50_ms"),
-        "submit_p99_ms": _median(sends, "p99_ms"),
-        "journey_rps": journey["measured"]["per_second"],
-        "journey_p50_ms": journey["measured"]["p50_ms"],
-        "journey_p99_ms": journey["measured"]["p99_ms"],
-        "journey_requests_per_second": journey["requests_per_second"],
-        "bare_insert_rps": bare_rps,
-        "bare_insert_p50_ms": _median(inserts, "p50_ms"),
-        "bare_insert_p99_ms": _median(inserts, "p99_ms"),
-        "submit_to_bare_ratio": round(submit_rps / bare_rps, 3) if bare_rps else 0.0,
-        "submit_server_cpu_ms": _median(sends, "server_cpu_ms_per_unit"),
-        "bare_insert_server_cpu_ms": _median(inserts, "server_cpu_ms_per_unit"),
-        "journey_server_cpu_ms": journey["measured"]["server_cpu_ms_per_unit"],
-        "submit_to_bare_ratio_by_round": [
-            round(send["per_second"] / insert["per_second"], 3) if insert["per_second"] else 0.0
-            for send, insert in zip(sends, inserts, strict=True)
-        ],
-        "respondent_page_gzip_bytes": page["transferred_bytes"],
-        "respondent_page_files": page["files"],
-        "server_rss_mb": server_rss_mb,
-        "bare_server_rss_mb": bare_rss_mb,
-        "errors": sum(_count(phase, "errors") for phase in (submit, submit["bare"], journey)),
-        "stored": stored_rows(app_database)
-        | {"sent": _count(submit, "count") + _count(journey, "count"), "statements": submit["statements"]},
-        "bare_stored": stored_rows(bare_database),
-        "phases": {"submit": submit, "journey": journey, "respondent_page": page},
-    } | measure_insights(insights_database, options, folder)
+    return (
+        {
+            "submit_rps": submit_rps,
+            "submit_p50_ms": _median(sends, "p50_ms"),
+            "submit_p99_ms": _median(sends, "p99_ms"),
+            "journey_rps": journey["measured"]["per_second"],
+            "journey_p50_ms": journey["measured"]["p50_ms"],
+            "journey_p99_ms": journey["measured"]["p99_ms"],
+            "journey_requests_per_second": journey["requests_per_second"],
+            "bare_insert_rps": bare_rps,
+            "bare_insert_p50_ms": _median(inserts, "p50_ms"),
+            "bare_insert_p99_ms": _median(inserts, "p99_ms"),
+            "submit_to_bare_ratio": round(submit_rps / bare_rps, 3) if bare_rps else 0.0,
+            "submit_server_cpu_ms": _median(sends, "server_cpu_ms_per_unit"),
+            "bare_insert_server_cpu_ms": _median(inserts, "server_cpu_ms_per_unit"),
+            "journey_server_cpu_ms": journey["measured"]["server_cpu_ms_per_unit"],
+            "submit_to_bare_ratio_by_round": [
+                round(send["per_second"] / insert["per_second"], 3) if insert["per_second"] else 0.0
+                for send, insert in zip(sends, inserts, strict=True)
+            ],
+            "respondent_page_gzip_bytes": page["transferred_bytes"],
+            "respondent_page_files": page["files"],
+            "server_rss_mb": server_rss_mb,
+            "bare_server_rss_mb": bare_rss_mb,
+            "errors": sum(_count(phase, "errors") for phase in (submit, submit["bare"], journey)),
+            "stored": stored_rows(app_database)
+            | {"sent": _count(submit, "count") + _count(journey, "count"), "statements": submit["statements"]},
+            "bare_stored": stored_rows(bare_database),
+            "phases": {"submit": submit, "journey": journey, "respondent_page": page},
+        }
+        | measure_insights(insights_database, options, folder)
+        | measure_events(events_database, options.event, folder)
+    )
 
 
 def postgresql_version(server_url: str) -> str:
@@ -243,19 +274,23 @@ def postgresql_version(server_url: str) -> str:
         engine.dispose()
 
 
+def _machine() -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+        # Other work on the machine moves every figure: its load when the run began and ended.
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
 def run_benchmark(options: Options) -> dict[str, Any]:
     """Measure, write options.out, and return what was written."""
     results: dict[str, Any] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": options.command,
-        "machine": {
-            "cpu_count": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "sqlite": sqlite3.sqlite_version,
-            # Other work on the machine moves every figure: its load when the run began and ended.
-            "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
-        },
+        "machine": _machine(),
         "settings": {
             "clients": options.clients,
             "submissions_per_round": options.submissions,
@@ -264,6 +299,9 @@ def run_benchmark(options: Options) -> dict[str, Any]:
             "warmup": options.warmup,
             "insights_responses": options.insights_responses,
             "dashboard_requests": options.dashboard_requests,
+            "event_participants": options.event.participants,
+            "event_seconds": options.event.seconds,
+            "event_load_processes": options.event.loaders,
             "uvicorn_workers": 1,
             "layout": "theme",
         },
@@ -275,20 +313,66 @@ def run_benchmark(options: Options) -> dict[str, Any]:
             sqlite_database(folder / "sqlite-app") as app,
             sqlite_database(folder / "sqlite-bare") as bare,
             sqlite_database(folder / "sqlite-insights") as insights,
+            sqlite_database(folder / "sqlite-events") as events,
         ):
-            results["sqlite"] = measure(app, bare, insights, options, folder / "sqlite-app")
+            results["sqlite"] = measure(app, bare, insights, events, options, folder / "sqlite-app")
         if options.postgresql_url:
             results["machine"]["postgresql"] = postgresql_version(options.postgresql_url)
             with (
                 postgresql_database(options.postgresql_url, folder / "pg-app", "app") as app,
                 postgresql_database(options.postgresql_url, folder / "pg-bare", "bare") as bare,
                 postgresql_database(options.postgresql_url, folder / "pg-insights", "insights") as insights,
+                postgresql_database(options.postgresql_url, folder / "pg-events", "events") as events,
             ):
-                results["postgresql"] = measure(app, bare, insights, options, folder / "pg-app")
+                results["postgresql"] = measure(app, bare, insights, events, options, folder / "pg-app")
     results["machine"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def run_events_only(options: Options) -> dict[str, Any]:
+    """The live event benchmark alone, its figures merged into options.out (the others there are kept),
+    with when and how they were measured in `events_run`. Returns the whole file as written."""
+    results: dict[str, Any] = json.loads(options.out.read_text()) if options.out.exists() else {}
+    run: dict[str, Any] = {
+        "why": "The event_* figures come from `--only events`, run apart from the rest of the benchmark.",
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": options.command,
+        "machine": _machine(),
+        "settings": {
+            "event_participants": options.event.participants,
+            "event_seconds": options.event.seconds,
+            "event_load_processes": options.event.loaders,
+            "uvicorn_workers": 1,
+        },
+    }
+    measured: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="coproduce-bench-") as temporary:
+        folder = Path(temporary)
+        with sqlite_database(folder / "sqlite-events") as events:
+            measured["sqlite"] = measure_events(events, options.event, folder)
+        if options.postgresql_url:
+            run["machine"]["postgresql"] = postgresql_version(options.postgresql_url)
+            with postgresql_database(options.postgresql_url, folder / "pg-events", "events") as events:
+                measured["postgresql"] = measure_events(events, options.event, folder)
+    run["machine"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
+    for backend, figures in measured.items():
+        kept = {name: value for name, value in results.get(backend, {}).items() if not name.startswith("event")}
+        results[backend] = kept | figures
+    results["events_run"] = run
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def event_table(results: dict[str, Any]) -> str:
+    backends = [name for name in ("sqlite", "postgresql") if "event_poll_rps" in results.get(name, {})]
+    lines = [f"{'':<32}" + "".join(f"{name:>12}" for name in backends) + "   aim"]
+    for figure in (*EVENT_FIGURES, "event_errors"):
+        values = "".join(f"{results[name][figure]:>12,}" for name in backends)
+        lines.append(f"{figure:<32}{values}   {AIMS.get(figure, '')}".rstrip())
+    return "\n".join(lines) + "\n"
 
 
 def table(results: dict[str, Any]) -> str:
@@ -297,14 +381,14 @@ def table(results: dict[str, Any]) -> str:
     lines = [
         f"{settings['clients']} clients, {settings['rounds']} rounds of {settings['submissions_per_round']} "
         f"submissions, {settings['journeys']} journeys, {settings.get('insights_responses', 0):,} responses "
-        "for the results page and export; "
+        f"for the results page and export, {settings['event_participants']} people polling a live event; "
         f"{results['machine']['cpu_count']} CPUs, Python {results['machine']['python']}",
         f"{'':<28}" + "".join(f"{name:>12}" for name in backends) + "   aim",
     ]
     for figure in (*FIGURES, *CPU_FIGURES, "errors"):
         values = "".join(f"{results[name][figure]:>12,}" for name in backends)
         lines.append(f"{figure:<28}{values}   {AIMS.get(figure, '')}".rstrip())
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + event_table(results)
 
 
 def _command(argv: list[str]) -> str:
@@ -321,6 +405,7 @@ def options_from(argv: list[str]) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", default=bool(os.environ.get("BENCH_QUICK")))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--only", choices=("events",), help="measure only this part, merging its figures into --out")
     arguments = parser.parse_args(argv)
     base = QUICK if arguments.quick else Options()
     environment = os.environ.get
@@ -333,16 +418,24 @@ def options_from(argv: list[str]) -> Options:
         warmup=int(environment("BENCH_WARMUP") or base.warmup),
         insights_responses=int(environment("BENCH_INSIGHTS_RESPONSES") or base.insights_responses),
         dashboard_requests=int(environment("BENCH_DASHBOARD_REQUESTS") or base.dashboard_requests),
+        event=replace(
+            base.event,
+            participants=int(environment("BENCH_EVENT_PARTICIPANTS") or base.event.participants),
+            seconds=float(environment("BENCH_EVENT_SECONDS") or base.event.seconds),
+        ),
         postgresql_url=environment("BENCH_DATABASE_URL") or None,
         out=arguments.out,
         command=_command(argv),
+        only=arguments.only,
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     options = options_from(sys.argv[1:] if argv is None else argv)
-    results = run_benchmark(options)
-    sys.stdout.write(table(results))
+    if options.only == "events":
+        sys.stdout.write(event_table(run_events_only(options)))
+    else:
+        sys.stdout.write(table(run_benchmark(options)))
     shown = options.out.resolve()
     sys.stdout.write(f"Wrote {shown.relative_to(REPO) if shown.is_relative_to(REPO) else shown}\n")
 

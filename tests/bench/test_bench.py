@@ -8,7 +8,8 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from bench.run import FIGURES, QUICK, RESULTS, run_benchmark
+from bench.events import STATEMENTS_EACH
+from bench.run import EVENT_FIGURES, FIGURES, QUICK, RESULTS, run_benchmark
 
 STATEMENTS = 30
 
@@ -23,11 +24,12 @@ def test_the_quick_benchmark_reports_every_figure_and_stores_every_submission(tm
     assert (RESULTS.read_bytes() if RESULTS.exists() else None) == committed
     assert "postgresql" not in results
     sqlite = results["sqlite"]
-    for name in FIGURES:
+    for name in (*FIGURES, *EVENT_FIGURES):
         value = sqlite[name]
         assert isinstance(value, int | float) and not isinstance(value, bool), name
         assert value > 0, name
     assert sqlite["errors"] == 0
+    assert sqlite["event_errors"] == 0
     assert len(sqlite["submit_to_bare_ratio_by_round"]) == QUICK.rounds
 
     # Every send stored one response and its answers: warm-ups and measured ones, submissions and journeys.
@@ -60,3 +62,29 @@ def test_the_quick_benchmark_reports_every_figure_and_stores_every_submission(tm
         assert insights["dashboard"][view]["count"] == QUICK.dashboard_requests
         assert insights["dashboard"][view]["errors"] == 0
     assert sqlite["export_peak_rss_mb"] >= sqlite["export_rss_before_mb"] > 0
+
+    # The live event: everyone joined, every phone saw the room move on exactly once, and the answers
+    # stored are the ones the load processes saw accepted: one submission per person per activity,
+    # a revision for every answer sent, five choices in each.
+    room, event = QUICK.event, sqlite["event"]
+    app, bare = event["app"], event["bare"]
+    assert sqlite["event_poll_offered_rps"] == room.participants / 2
+    assert app["joins"]["count"] == room.participants
+    assert app["pages_saw_change"] == {"1": room.participants}
+    assert app["changed_polls"]["count"] == room.participants
+    assert bare["pages_saw_change"] == {"0": room.participants}
+    assert app["polls"]["count"] > 0 and bare["polls"]["count"] > 0
+    first, second = (str(number) for number in event["activity_ids"])
+    held = sqlite["event_stored"]
+    assert held["participants"] == room.participants
+    assert app["answers"]["people_by_activity"][first] == room.answerers
+    assert app["answers"]["by_activity"][first] == 2 * room.answerers  # an answer, then a change
+    for activity in (first, second):
+        people = app["answers"]["people_by_activity"].get(activity, 0)
+        assert held["activities"][activity] == {
+            "submissions": people,
+            "revisions": app["answers"]["by_activity"].get(activity, 0),
+            "choices": people * STATEMENTS_EACH,
+            "status": "closed" if activity == first else "open",
+        }
+    assert app["answers"]["count"] == sum(app["answers"]["by_activity"].values())
