@@ -22,6 +22,7 @@ from app.events import present_routes as event_present
 from app.events import public_routes as event_public
 from app.events import results_routes as event_results
 from app.events import routes as event_routes
+from app.events.live import ParticipantPollShortcut
 from app.insights import api
 from app.insights.comments_routes import router as comments_router
 from app.insights.export_routes import router as export_router
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
     # Phones on slow connections: pages, styles and scripts compressed (CSRF tokens are masked for this).
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Outermost: a room's phones asking "anything new?" get their 204 without the rest of the stack.
+    app.add_middleware(ParticipantPollShortcut, engine=engine)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         pages_router,

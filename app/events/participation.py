@@ -296,19 +296,24 @@ class Stage:
         )
 
 
-def stage(session: Session, join_code: str) -> Stage | None:
-    row = session.execute(
-        sa.select(
-            col(Event.id),
-            col(Event.status),
-            col(Activity.id),
-            col(Activity.status),
-            col(Activity.results_shown),
-            col(Event.revision),
-        )
-        .outerjoin(Activity, col(Activity.id) == col(Event.current_activity_id))
-        .where(col(Event.join_code) == join_code)
-    ).first()
+_STAGE = (
+    sa.select(
+        col(Event.id),
+        col(Event.status),
+        col(Activity.id),
+        col(Activity.status),
+        col(Activity.results_shown),
+        col(Event.revision),
+    )
+    .outerjoin(Activity, col(Activity.id) == col(Event.current_activity_id))
+    .where(col(Event.join_code) == sa.bindparam("code"))
+)
+
+
+def stage(bind: Session | sa.Connection, join_code: str) -> Stage | None:
+    """The stage of the event with this (normalised) join code: from a request's session, or from a bare
+    connection for the poll's shortcut (app/events/live.py)."""
+    row = bind.execute(_STAGE, {"code": join_code}).first()
     if row is None:
         return None
     event_id, event_status, activity_id, activity_status, shown, revision = row
