@@ -104,6 +104,15 @@ def start_questionnaire(page: Page, title: str, *, start_from: str) -> BuilderPa
 # Live events ------------------------------------------------------------------------------------
 
 PARENT_CARERS = "What good support feels like for parent carers"
+
+
+def post(page: Page, button: Locator) -> None:
+    """Click a button that posts its form and wait for the server's answer (the change is committed by
+    then): a success banner left from the previous post would otherwise pass for this one's."""
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        button.click()
+
+
 LADDER = "Ladder of participation"
 
 
@@ -135,7 +144,7 @@ class EventPlanner:
         if source is not None:
             page.locator("select[name^='source_']:visible").select_option(label=source)
         page.get_by_label("The question the room sees (optional)").fill(title)
-        page.get_by_role("button", name="Continue").click()
+        post(page, page.get_by_role("button", name="Continue"))
 
     def _added(self, title: str) -> None:
         expect(self.page.get_by_text(f"Activity added: {title}")).to_be_visible()
@@ -147,13 +156,13 @@ class EventPlanner:
             self.page.get_by_role("checkbox", name=text, exact=True).check()
         if choose is not None:
             self.page.get_by_label("How many each person chooses").fill(str(choose))
-        self.page.get_by_role("button", name="Add activity").click()
+        post(self.page, self.page.get_by_role("button", name="Add activity"))
         self._added(title)
 
     def add_ladder(self, title: str, subject: str) -> None:
         self._step_one("Place something on the ladder of participation", title, LADDER)
         self.page.get_by_label("What the room places on the ladder").fill(subject)
-        self.page.get_by_role("button", name="Add activity").click()
+        post(self.page, self.page.get_by_role("button", name="Add activity"))
         self._added(title)
 
     def add_ideas(self, title: str) -> None:
@@ -163,7 +172,7 @@ class EventPlanner:
     def open(self) -> str:
         """Open the event; its join code as the page shows it (like K7M 3XQ)."""
         self.page.goto(self.path)
-        self.page.get_by_role("button", name="Open the event").click()
+        post(self.page, self.page.get_by_role("button", name="Open the event"))
         code = self.page.locator("main .app-join-code").inner_text().strip()
         assert re.fullmatch(r"[A-Z2-9]{3} [A-Z2-9]{3}", code), code
         return code
@@ -181,16 +190,15 @@ class Console:
         expect(self.page.get_by_text("Console", exact=True)).to_be_visible()
         return self
 
-    def press(self, name: str, *, done: str) -> None:
-        self.page.get_by_role("button", name=name).click()
+    def press(self, name: str | re.Pattern[str], *, done: str) -> None:
+        post(self.page, self.page.get_by_role("button", name=name))
         expect(self.page.get_by_text(done).first).to_be_visible()
 
     def start(self, number: int) -> None:
         self.press(f"Start activity {number}", done="Started:")
 
     def next(self) -> None:
-        self.page.get_by_role("button", name=re.compile(r"^(Next activity|Start the first activity)")).click()
-        expect(self.page.get_by_text("Started:").first).to_be_visible()
+        self.press(re.compile(r"^(Next activity|Start the first activity)"), done="Started:")
 
     def show_results(self) -> None:
         self.press("Show results on the screens", done="Results are on the screens.")
@@ -235,7 +243,7 @@ class Phone:
         expect(self.page.get_by_role("button", name="Join")).to_be_visible()
         if group:
             self.page.get_by_role("radio", name=group).check()
-        self.page.get_by_role("button", name="Join").click()
+        post(self.page, self.page.get_by_role("button", name="Join"))
         expect(self.page.get_by_role("button", name="Join")).to_have_count(0)
         return self
 
@@ -243,7 +251,7 @@ class Phone:
         self.page.get_by_role("group", name=statement).get_by_role("radio", name=answer, exact=True).check()
 
     def send(self) -> None:
-        self.page.get_by_role("button", name="Send my answers").click()
+        post(self.page, self.page.get_by_role("button", name="Send my answers"))
         expect(self.page.get_by_text("Your answers have been sent")).to_be_visible()
 
     def rate(self, answers: dict[str, str]) -> None:
@@ -258,7 +266,7 @@ class Phone:
 
     def send_idea(self, text: str) -> None:
         self.page.get_by_role("textbox", name=re.compile("^(Your|Another) idea")).fill(text)
-        self.page.get_by_role("button", name="Send my idea").click()
+        post(self.page, self.page.get_by_role("button", name="Send my idea"))
         expect(self.page.get_by_text("Your idea has been sent")).to_be_visible()
 
     def send_twice(self, button: str) -> None:
@@ -268,7 +276,7 @@ class Phone:
         action = form.get_attribute("action")
         fields = form.evaluate("(form) => Object.fromEntries(new FormData(form).entries())")
         assert action
-        self.page.get_by_role("button", name=button).click()
+        post(self.page, self.page.get_by_role("button", name=button))
         expect(self.page.get_by_text(re.compile("(has|have) been sent")).first).to_be_visible()
         response = self.page.request.post(action, form=fields, max_redirects=0)
         assert response.status == 303, f"sending the form again gave {response.status}"

@@ -281,3 +281,31 @@ def test_ideas_reach_the_screen_only_once_approved_and_always_as_text(event_room
         expect(phone.page.get_by_text("Something nobody should see on the screen")).to_have_count(
             0 if phone is bold else 1
         )
+
+
+def test_what_a_phone_has_typed_survives_the_room_pausing_and_moving(event_room: EventRoom) -> None:
+    staff, planner, code = event_for(event_room, "Pause and resume", kinds=("rate", "ideas"))
+    phone, other = Phone(event_room.phone()).join_by_link(code), Phone(event_room.phone()).join_by_link(code)
+    expect(phone.page.get_by_role("link", name="Refresh this page")).to_be_hidden()  # it follows by itself
+    console = Console(staff, planner.path).open()
+    console.next()
+    expect(phone.heading).to_have_text(RATE_TITLE, timeout=LIVE)
+    phone.choose(RATE[0], "Agree")  # chosen, not sent
+    console.press("Pause answers", done="Paused.")
+    paused = phone.page.locator("#activity .govuk-inset-text")
+    expect(paused).to_contain_text("Answers are paused for a moment", timeout=LIVE)
+    expect(phone.page.locator("#participate-announce")).to_have_text("Answers are paused for a moment")  # heard
+    expect(phone.page.get_by_role("button", name="Send my answers")).to_have_count(0)
+    console.press("Resume answers", done="Taking answers again.")
+    expect(phone.page.get_by_role("button", name="Send my answers")).to_be_visible(timeout=LIVE)
+    chosen = phone.page.get_by_role("group", name=RATE[0]).get_by_role("radio", name="Agree", exact=True)
+    expect(chosen).to_be_checked()
+    phone.rate({RATE[1]: "Agree"})
+    console.next()
+    _all_show([phone, other], IDEAS_TITLE)
+    phone.page.get_by_role("textbox", name="Your idea").fill("Half typed")
+    other.send_idea("Sent while the first is still typing")
+    expect(console.count("Ideas waiting")).to_have_text("1", timeout=LIVE)
+    console.press("Approve waiting idea 1", done="Idea approved")
+    expect(other.page.get_by_text("On the screen")).to_be_visible(timeout=LIVE)
+    expect(phone.page.get_by_role("textbox", name="Your idea")).to_have_value("Half typed")

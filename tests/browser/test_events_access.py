@@ -21,6 +21,7 @@ from .test_events import (
     PRIORITY_TITLE,
     RATE,
     RATE_TITLE,
+    SUBJECT,
     event_for,
 )
 
@@ -120,6 +121,22 @@ def test_every_page_of_an_event_has_no_axe_violations(event_room: EventRoom, wid
     phone.page.goto("/e/zzzzzz")
     expect(phone.heading).to_have_text("We cannot find that event")
     _check(phone.page)
+
+
+def test_easy_read_on_a_phone_words_the_ladder_simply(event_room: EventRoom) -> None:
+    staff, planner, code = event_for(event_room, "Easy read", kinds=("ladder",))
+    phone = Phone(event_room.phone(NARROWEST, axe=True)).join_by_link(code)
+    Console(staff, planner.path).open().next()
+    expect(phone.heading).to_have_text(LADDER_TITLE, timeout=LIVE)
+    phone.page.get_by_role("button", name="Use easy read").click()
+    easy_now = f"How much do people like me help decide things about {SUBJECT} now?"
+    expect(phone.page.get_by_role("group", name=easy_now)).to_be_visible()
+    _check(phone.page)
+    phone.rate(
+        {easy_now: "Involving", f"How much should people like me help decide things about {SUBJECT}?": "Devolving"}
+    )
+    phone.page.get_by_role("button", name="Use standard words").click()
+    expect(phone.page.get_by_role("group", name=LADDER_NOW).get_by_role("radio", name="Involving")).to_be_checked()
 
 
 def _tab_to(page: Page, selector: str, limit: int = 40) -> None:
