@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.routes import router as accounts_router
 from app.areas.routes import router as areas_router
-from app.core.db import WriteGate, make_engine
+from app.core.db import REQUEST_SESSIONS, Slots, WriteGate, make_engine
 from app.core.errors import install_error_handlers
 from app.core.migrations import check_migrated
 from app.core.security import SecurityHeadersMiddleware, verify_csrf
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine
     app.state.write_gate = WriteGate(engine)
+    app.state.session_slots = Slots(REQUEST_SESSIONS)
     app.state.secret_key = settings.resolved_secret_key()
 
     app.add_middleware(

@@ -23,16 +23,28 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 IMMEDIATE = "coproduce_begin_immediate"
 
+# Connections per process, and how many requests may hold a session at once. A request's session keeps
+# its connection between thread hops (open, the route, commit, close), so if more requests held one
+# than the pool has, the thread pool could fill with requests waiting for a connection that only a
+# request waiting for a thread could give back: every request would stall until the pool's timeout.
+# So requests wait for a slot on the event loop, holding neither a thread nor a connection, and the
+# rest of the pool is kept for reads that take and give back a connection in one thread call (the
+# participants' poll, app/events/live.py). 4 processes stay under PostgreSQL's default of 100.
+POOL_SIZE, POOL_OVERFLOW = 5, 15
+REQUEST_SESSIONS = 15
+QUICK_READS = POOL_SIZE + POOL_OVERFLOW - REQUEST_SESSIONS
+
 
 def make_engine(settings: Settings) -> Engine:
     url = settings.sqlalchemy_url
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and ":memory:" not in url:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        pool = {} if ":memory:" in url else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -79,6 +91,22 @@ class WriteGate:
             yield
 
 
+class Slots:
+    """At most `size` holders at once, waiting on the event loop (one semaphore per loop, as WriteGate)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @asynccontextmanager
+    async def hold(self) -> AsyncIterator[None]:
+        semaphore = self._semaphores.setdefault(asyncio.get_running_loop(), anyio.Semaphore(self.size))
+        async with semaphore:
+            yield
+
+
 def open_session(engine: Engine, *, write: bool) -> Session:
     session = Session(engine, expire_on_commit=False)
     if write and is_sqlite(engine):
@@ -89,12 +117,15 @@ def open_session(engine: Engine, *, write: bool) -> Session:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session per request: committed before the response is sent, rolled back on error.
 
-    Requests that may write (anything but GET/HEAD/OPTIONS) take the process's write gate.
+    Requests that may write (anything but GET/HEAD/OPTIONS) take the process's write gate, and every
+    request a session slot (see REQUEST_SESSIONS).
     """
     engine: Engine = request.app.state.engine
     gate: WriteGate = request.app.state.write_gate
+    slots: Slots = request.app.state.session_slots
     write = request.method not in SAFE_METHODS
-    async with gate.hold() if write else _nothing():
+    # The write gate first: requests queued behind SQLite's one writer hold no slot while they wait.
+    async with gate.hold() if write else _nothing(), slots.hold():
         session = await to_thread.run_sync(lambda: open_session(engine, write=write))
         try:
             yield session

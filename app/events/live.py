@@ -16,6 +16,7 @@ from anyio import to_thread
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.core.db import QUICK_READS, Slots
 from app.events import participation
 from app.events.service import normalise_join_code
 
@@ -27,6 +28,7 @@ class ParticipantPollShortcut:
     def __init__(self, app: ASGIApp, engine: Engine) -> None:
         self.app = app
         self.engine = engine
+        self.slots = Slots(QUICK_READS)  # its own share of the pool, so it never waits for a connection
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -45,7 +47,8 @@ class ParticipantPollShortcut:
         shown = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("stage", [""])[0]
         if not shown:
             return False
-        return await to_thread.run_sync(self._stage_is, normalise_join_code(code), shown)
+        async with self.slots.hold():
+            return await to_thread.run_sync(self._stage_is, normalise_join_code(code), shown)
 
     def _stage_is(self, code: str, shown: str) -> bool:
         with self.engine.connect() as connection:
