@@ -6,12 +6,17 @@ The statements are shown as the survey pages show them (app/surveys/journey.py's
 ScaleView, and templates/components/question.html).
 """
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from markupsafe import Markup
 from sqlmodel import Session
 
 from app.core.forms import Form
+from app.core.templating import environment
 from app.events import participation, results, service
 from app.events.models import Activity, ActivityKind, ActivityStatus, Event, EventStatus, Idea, IdeaStatus, Participant
 from app.instruments.models import Instrument
@@ -133,6 +138,49 @@ def announcement(shown: Phone, old_key: str) -> str:
     if old_shown != str(int(activity.results_shown)):
         return "The room's results are below the question" if activity.results_shown else "The results are hidden"
     return ""
+
+
+QUESTIONS_KEPT = 2000  # drawn questions kept: a few KB each
+_drawn: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def question_html(
+    item: journey.ItemView, *, easy_read: bool, subject: str, values: Mapping[str, Any], errors: Mapping[str, str]
+) -> Markup:
+    """One statement as templates/components/question.html draws it, with read aloud.
+
+    Kept once drawn: when the facilitator starts an activity, every phone in the room asks for the
+    same few statements within two seconds, and the GOV.UK radios are most of the page's cost (about
+    2 ms a statement, so a room of 500 would queue for seconds). The key holds everything the macro
+    is given, so what is kept is exactly what it would draw again; nothing about the room is kept.
+    """
+    field = item.field
+    value, error = values.get(field), errors.get(field)
+    key = (repr(item), easy_read, subject, value, error)
+    with _drawn_lock:
+        drawn = _drawn.get(key)
+        if drawn is not None:
+            _drawn.move_to_end(key)
+            return drawn
+    macro = environment.get_template("components/question.html").module.question  # type: ignore[attr-defined]
+    scale = item.scale.easy_read() if easy_read else item.scale
+    drawn = Markup(
+        macro(
+            item,
+            scale,
+            easy_read=easy_read,
+            subject=subject,
+            values={field: value} if value is not None else {},
+            errors={field: error} if error is not None else {},
+            read_aloud=True,
+        )
+    )
+    with _drawn_lock:
+        _drawn[key] = drawn
+        while len(_drawn) > QUESTIONS_KEPT:
+            _drawn.popitem(last=False)
+    return drawn
 
 
 def read_choices(

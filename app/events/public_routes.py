@@ -101,6 +101,7 @@ def _context(request: Request, event: Event, **values: Any) -> dict[str, Any]:
         "idea_status": IDEA_STATUS,
         "max_idea": participation.MAX_IDEA,
         "max_ideas": participation.MAX_IDEAS_EACH,
+        "question_html": phone.question_html,
         **values,
     }
 
@@ -340,26 +341,42 @@ def send_idea(request: Request, code: str, session: SessionDep, data: FormData) 
 # Live updates -----------------------------------------------------------------------------------
 
 
+def _released(session: Session, response: Response) -> Response:
+    """End the read in this thread, so the database connection goes back to the pool before the route returns.
+
+    Otherwise it waits for the session dependency's commit, which needs a worker thread of its own:
+    with a room polling, threads waiting for a connection can take every worker while the
+    connections wait for one, and everything stalls until the pool's timeout.
+    """
+    session.commit()
+    return response
+
+
 @polls.get("/e/{code}/live", response_class=HTMLResponse)
 def live(request: Request, code: str, session: SessionDep, stage: str = "") -> Response:
     """204 while the stage is what the phone shows (one query, nothing rendered); else the new activity area."""
     now = participation.stage(session, service.normalise_join_code(code))
     if now is not None and now.key == stage and is_htmx(request):
-        return Response(status_code=204)
+        return _released(session, Response(status_code=204))
     event = service.event_by_code(session, code)
     if event is None or not is_htmx(request):
-        return redirect(request, f"/e/{code}")
+        return _released(session, redirect(request, f"/e/{code}"))
     participant = _participant(request, session, event)
     if participant is None:  # the cookie has lost its token: the join page
-        return redirect(request, f"/e/{event.join_code}")
+        return _released(session, redirect(request, f"/e/{event.join_code}"))
     shown = phone.view(session, event, participant)
-    return _activity_page(request, session, event, participant, shown=shown, announce=phone.announcement(shown, stage))
+    page = _activity_page(request, session, event, participant, shown=shown, announce=phone.announcement(shown, stage))
+    return _released(session, page)
 
 
 @polls.get("/e/{code}/live/results", response_class=HTMLResponse)
 def live_room(request: Request, code: str, session: SessionDep, activity: int = 0, key: str = "") -> Response:
     """The region below the question: the room's results and the person's ideas. 204 while its key is unchanged,
     or when the activity has moved on (the stage poll brings what comes next)."""
+    return _released(session, _room(request, session, code, activity, key))
+
+
+def _room(request: Request, session: Session, code: str, activity: int, key: str) -> Response:
     now = participation.stage(session, service.normalise_join_code(code))
     if now is None or not is_htmx(request):
         return redirect(request, f"/e/{code}")

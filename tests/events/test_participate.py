@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlmodel import Session, col, func, select
 
 from app.events import participation, service
+from app.events import phone as phone_view
 from app.events.models import (
     Activity,
     ActivityStatus,
@@ -26,6 +27,7 @@ from tests.conftest import CheckedClient
 from tests.events.conftest import Running, join_many
 
 HX = {"HX-Request": "true"}
+Answers = dict[str, str]
 
 
 # Helpers: what a phone's browser does -----------------------------------------------------------
@@ -754,3 +756,20 @@ def test_two_events_on_one_phone_keep_their_own_tokens(phone: CheckedClient, db:
     assert first.id != second.id and first.event_id != second.event_id
     assert "Waiting for the facilitator" in _page(phone, running)
     assert "Waiting for the facilitator" in _page(phone, other)
+
+
+def test_a_drawn_question_is_kept_but_never_shows_another_answer(db: Session, running: Running) -> None:
+    item = questions(db, running.rate)[0]
+
+    def drawn(
+        *, easy_read: bool = False, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
+    ) -> Any:
+        return phone_view.question_html(
+            item, easy_read=easy_read, subject="our area", values=values or {}, errors=errors or {}
+        )
+
+    blank = drawn()
+    assert drawn() is blank  # drawn once, then kept
+    assert 'value="agree" checked' in drawn(values={item.field: "agree"}) and "checked" not in blank
+    assert "govuk-error-message" in drawn(errors={item.field: "Choose"}) and "govuk-error-message" not in blank
+    assert "Very true for me" in drawn(easy_read=True) and "Very true for me" not in blank
