@@ -67,12 +67,8 @@ def _token(request: Request, event: Event) -> str | None:
 
 def _keep_token(request: Request, event: Event, token: str) -> None:
     tokens = request.session.get("events")
-    kept = (
-        {key: value for key, value in (tokens or {}).items() if key != str(event.id)}
-        if isinstance(tokens, dict)
-        else {}
-    )
-    kept[str(event.id)] = token
+    kept = {key: value for key, value in tokens.items() if key != str(event.id)} if isinstance(tokens, dict) else {}
+    kept[str(event.id)] = token  # last, so the oldest events are the ones dropped
     request.session["events"] = dict(list(kept.items())[-KEPT_EVENTS:])
 
 
@@ -95,7 +91,6 @@ def _context(request: Request, event: Event, **values: Any) -> dict[str, Any]:
     return {
         "event": event,
         "join_code": event.join_code,
-        "shown_code": service.format_join_code(event.join_code or ""),
         "easy_read": _easy_read(request),
         "group_labels": GROUP_LABELS,
         "idea_status": IDEA_STATUS,
