@@ -53,17 +53,56 @@ class Phone:
         return len(self.ideas) < participation.MAX_IDEAS_EACH
 
 
-def questions(session: Session, activity: Activity) -> tuple[journey.ItemView, ...]:
-    """The activity's statements as the survey pages show them (comment boxes left out: a room does not write them)."""
+class _Kept:
+    """A bounded, thread-safe store of things worked out from unchanging inputs (the key says which).
+
+    Several app processes each keep their own and work out the same: nothing about the room lives only here.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[object, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: object) -> Any:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+            return found
+
+    def put(self, key: object, value: Any) -> None:
+        with self._lock:
+            self._kept[key] = value
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+# When the room moves on, every phone asks for the same activity within 2 seconds: its statements are
+# read once for each revision of the event (every change to an activity's statements raises it; the
+# event's creation time guards against SQLite giving a deleted row's id to a new one).
+_statements = _Kept(200)
+
+
+def questions(session: Session, activity: Activity, *, event: Event | None = None) -> tuple[journey.ItemView, ...]:
+    """The activity's statements as the survey pages show them (comment boxes left out: a room does not write them).
+
+    Given its `event`, kept for the next phone that asks at the same revision of the event."""
+    key = (event.id, event.created_at, event.revision, activity.id, activity.instrument_id) if event else None
+    if key is not None and isinstance(kept := _statements.get(key), tuple):
+        return kept
     instrument = session.get(Instrument, activity.instrument_id) if activity.instrument_id else None
     if instrument is None:
         return ()
     views = {item.id: item for theme in journey.load_themes(session, instrument) for item in theme.items}
-    return tuple(
+    found = tuple(
         replace(views[item_id], comments=())
         for item_id in service.activity_item_ids(session, activity)
         if item_id in views
     )
+    if key is not None:
+        _statements.put(key, found)
+    return found
 
 
 def as_values(activity: Activity, questions: tuple[journey.ItemView, ...], answer: dict[int, str]) -> dict[str, Any]:
@@ -94,9 +133,10 @@ def view(session: Session, event: Event, participant: Participant) -> Phone:
     activity = service.current_activity(session, event) if event.status == EventStatus.open else None
     if activity is None or activity.status == ActivityStatus.waiting:
         return Phone(event, participant, None, (), {}, False, (), None, stage_key(event, activity), None)
-    items = questions(session, activity)
-    answer = participation.my_answers(session, activity, participant)
-    ideas = tuple(participation.my_ideas(session, activity, participant))
+    items = questions(session, activity, event=event)
+    taking_ideas = activity.kind == ActivityKind.ideas
+    answer = {} if taking_ideas else participation.my_answers(session, activity, participant)
+    ideas = tuple(participation.my_ideas(session, activity, participant)) if taking_ideas else ()
     shown = results.live_results(session, event, activity) if activity.results_shown else None
     waiting = any(idea.status == IdeaStatus.pending for idea in ideas)
     polled = room_key(session, event.revision, activity) if shown is not None or waiting else None
@@ -140,9 +180,7 @@ def announcement(shown: Phone, old_key: str) -> str:
     return ""
 
 
-QUESTIONS_KEPT = 2000  # drawn questions kept: a few KB each
-_drawn: OrderedDict[tuple[object, ...], Markup] = OrderedDict()
-_drawn_lock = threading.Lock()
+_drawn = _Kept(2000)  # drawn statements: a few KB each
 
 
 def question_html(
@@ -158,11 +196,8 @@ def question_html(
     field = item.field
     value, error = values.get(field), errors.get(field)
     key = (repr(item), easy_read, subject, value, error)
-    with _drawn_lock:
-        drawn = _drawn.get(key)
-        if drawn is not None:
-            _drawn.move_to_end(key)
-            return drawn
+    if isinstance(kept := _drawn.get(key), Markup):
+        return kept
     macro = environment.get_template("components/question.html").module.question  # type: ignore[attr-defined]
     scale = item.scale.easy_read() if easy_read else item.scale
     drawn = Markup(
@@ -176,10 +211,7 @@ def question_html(
             read_aloud=True,
         )
     )
-    with _drawn_lock:
-        _drawn[key] = drawn
-        while len(_drawn) > QUESTIONS_KEPT:
-            _drawn.popitem(last=False)
+    _drawn.put(key, drawn)
     return drawn
 
 
