@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(ParticipantPollShortcut, engine=engine)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
+        event_public.router,  # first: a room's phones poll it, and routes are matched in order
         pages_router,
         accounts_router,
         export_router,
@@ -104,7 +105,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         event_console.router,
         event_present.router,
         event_results.router,
-        event_public.router,
     ):
         app.include_router(router, include_in_schema=False)
     app.include_router(api.router)

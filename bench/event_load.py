@@ -128,7 +128,9 @@ class Phones:
             timeout=REQUEST_TIMEOUT,
             follow_redirects=False,
             headers={"Accept-Encoding": "gzip"},
-            limits=httpx2.Limits(max_connections=pool, max_keepalive_connections=pool),
+            # An idle connection is dropped before uvicorn's 5 s keep-alive ends, as browsers do (they
+            # also resend a request the server closed under them); at 5 s a poll could race the close.
+            limits=httpx2.Limits(max_connections=pool, max_keepalive_connections=pool, keepalive_expiry=4.0),
         )
 
     async def request(
