@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.routes import router as accounts_router
 from app.areas.routes import router as areas_router
-from app.core.db import REQUEST_SESSIONS, Slots, WriteGate, make_engine
+from app.core.db import QUICK_READS, REQUEST_SESSIONS, Slots, WriteGate, make_engine
 from app.core.errors import install_error_handlers
 from app.core.migrations import check_migrated
 from app.core.security import SecurityHeadersMiddleware, verify_csrf
@@ -22,7 +22,7 @@ from app.events import present_routes as event_present
 from app.events import public_routes as event_public
 from app.events import results_routes as event_results
 from app.events import routes as event_routes
-from app.events.live import ParticipantPollShortcut
+from app.events.live import NewActivityShortcut, ParticipantPollShortcut
 from app.insights import api
 from app.insights.comments_routes import router as comments_router
 from app.insights.export_routes import router as export_router
@@ -69,6 +69,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.session_slots = Slots(REQUEST_SESSIONS)
     app.state.secret_key = settings.resolved_secret_key()
 
+    quick_reads = Slots(QUICK_READS)  # the two poll shortcuts' share of the pool, so they never wait for a connection
+    # Innermost of these: a phone whose new activity is the one everyone gets, given it with its own session.
+    app.add_middleware(NewActivityShortcut, engine=engine, slots=quick_reads)
     app.add_middleware(
         SessionMiddleware,
         secret_key=app.state.secret_key,
@@ -81,7 +84,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Phones on slow connections: pages, styles and scripts compressed (CSRF tokens are masked for this).
     app.add_middleware(GZipMiddleware, minimum_size=500)
     # Outermost: a room's phones asking "anything new?" get their 204 without the rest of the stack.
-    app.add_middleware(ParticipantPollShortcut, engine=engine)
+    app.add_middleware(ParticipantPollShortcut, engine=engine, slots=quick_reads)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         event_public.router,  # first: a room's phones poll it, and routes are matched in order

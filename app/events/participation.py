@@ -310,6 +310,26 @@ _STAGE = (
 )
 
 
+_ACTIVITY: sa.BindParameter[int] = sa.bindparam("activity")
+_STARTED = (
+    sa.select(
+        sa.exists().where(
+            col(Submission.participant_id) == col(Participant.id), col(Submission.activity_id) == _ACTIVITY
+        ),
+        sa.exists().where(col(Idea.participant_id) == col(Participant.id), col(Idea.activity_id) == _ACTIVITY),
+    )
+    .where(col(Participant.token_digest) == sa.bindparam("digest"), col(Participant.event_id) == sa.bindparam("event"))
+    .limit(1)
+)
+
+
+def has_nothing_yet(bind: sa.Connection, event_id: int, token: str, activity_id: int | None) -> bool:
+    """Whether the token is this event's participant with no answer and no idea for the activity: their
+    phone then shows the activity as everyone who has not answered sees it."""
+    row = bind.execute(_STARTED, {"activity": activity_id or 0, "digest": _digest(token), "event": event_id}).first()
+    return row is not None and not row[0] and not row[1]
+
+
 def stage(bind: Session | sa.Connection, join_code: str) -> Stage | None:
     """The stage of the event with this (normalised) join code: from a request's session, or from a bare
     connection for the poll's shortcut (app/events/live.py)."""

@@ -53,7 +53,7 @@ class Phone:
         return len(self.ideas) < participation.MAX_IDEAS_EACH
 
 
-class _Kept:
+class Kept:
     """A bounded, thread-safe store of things worked out from unchanging inputs (the key says which).
 
     Several app processes each keep their own and work out the same: nothing about the room lives only here.
@@ -81,7 +81,7 @@ class _Kept:
 # When the room moves on, every phone asks for the same activity within 2 seconds: its statements are
 # read once for each revision of the event (every change to an activity's statements raises it; the
 # event's creation time guards against SQLite giving a deleted row's id to a new one).
-_statements = _Kept(200)
+_statements = Kept(200)
 
 
 def questions(session: Session, activity: Activity, *, event: Event | None = None) -> tuple[journey.ItemView, ...]:
@@ -111,8 +111,8 @@ def as_values(activity: Activity, questions: tuple[journey.ItemView, ...], answe
     return {item.field: answer[item.id] for item in questions if item.id in answer}
 
 
-def stage_key(event: Event, activity: Activity | None) -> str:
-    """The stage key of what is rendered, from the same rows, so the next poll compares with what the phone shows."""
+def stage_of(event: Event, activity: Activity | None) -> participation.Stage:
+    """The stage of what is rendered, from the same rows, so the next poll compares with what the phone shows."""
     return participation.Stage(
         event.id or 0,
         event.status,
@@ -120,7 +120,16 @@ def stage_key(event: Event, activity: Activity | None) -> str:
         activity.status if activity else None,
         bool(activity and activity.results_shown),
         event.revision,
-    ).key
+    )
+
+
+def stage_key(event: Event, activity: Activity | None) -> str:
+    return stage_of(event, activity).key
+
+
+def is_blank(shown: Phone) -> bool:
+    """Nothing of the person's own on the phone: it shows what everyone who has not answered sees."""
+    return not shown.answered and not shown.ideas and shown.results is None
 
 
 def room_key(session: Session, revision: int, activity: Activity) -> str:
@@ -180,7 +189,7 @@ def announcement(shown: Phone, old_key: str) -> str:
     return ""
 
 
-_drawn = _Kept(2000)  # drawn statements: a few KB each
+_drawn = Kept(2000)  # drawn statements: a few KB each
 
 
 def question_html(

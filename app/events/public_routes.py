@@ -26,9 +26,10 @@ from app.core.db import SessionDep
 from app.core.forms import Form, FormData, MultiFormData
 from app.core.ratelimit import public_rate_limit
 from app.core.rules import RuleError
-from app.core.security import flash
+from app.core.security import csrf_token, flash
 from app.core.templating import is_htmx, redirect, render
 from app.events import participation, phone, service
+from app.events.live import CSRF_MARK, KEY_MARK, blank_key, filled, keep_blank
 from app.events.models import Activity, ActivityKind, ActivityStatus, Event, EventStatus, IdeaStatus, Participant
 
 router = APIRouter()  # registered in app/main.py; the two below are included into it at the end
@@ -113,8 +114,11 @@ def _activity_page(
     block: str = "live",
     status_code: int = 200,
     shown: phone.Phone | None = None,
+    marked: bool = False,
 ) -> HTMLResponse:
-    """The event's page for someone who has joined, or (for htmx) one of its polled regions."""
+    """The event's page for someone who has joined, or (for htmx) one of its polled regions.
+
+    `marked`: with stand-ins for the CSRF token and the idea key, to be kept and filled in for each phone."""
     shown = shown or phone.view(session, event, participant)
     context = _context(
         request,
@@ -122,9 +126,11 @@ def _activity_page(
         phone=shown,
         form=form or Form({}),
         values=typed if typed is not None else shown.stored,
-        submission_key=secrets.token_urlsafe(32),  # a new one each render: one idea per form sent
+        submission_key=KEY_MARK if marked else secrets.token_urlsafe(32),  # new each render: one idea per form
         announce=announce,
     )
+    if marked:
+        context["csrf_token"] = CSRF_MARK
     return render(request, TEMPLATE, context, status_code=status_code, block=block)
 
 
@@ -360,8 +366,20 @@ def live(request: Request, code: str, session: SessionDep, stage: str = "") -> R
     if participant is None:  # the cookie has lost its token: the join page
         return _released(session, redirect(request, f"/e/{event.join_code}"))
     shown = phone.view(session, event, participant)
-    page = _activity_page(request, session, event, participant, shown=shown, announce=phone.announcement(shown, stage))
-    return _released(session, page)
+    announce = phone.announcement(shown, stage)
+    if not phone.is_blank(shown):
+        return _released(session, _activity_page(request, session, event, participant, shown=shown, announce=announce))
+    # What every phone with nothing of its own gets: drawn once for the room, then kept for
+    # app/events/live.py's NewActivityShortcut to hand out.
+    now = phone.stage_of(event, shown.activity)
+    key = blank_key(event.join_code or "", now, stage, easy_read=_easy_read(request))
+    blank = keep_blank(
+        key,
+        lambda: bytes(
+            _activity_page(request, session, event, participant, shown=shown, announce=announce, marked=True).body
+        ).decode(),
+    )
+    return _released(session, HTMLResponse(filled(blank, csrf_token(request))))
 
 
 @polls.get("/e/{code}/live/results", response_class=HTMLResponse)
