@@ -26,7 +26,7 @@ from anyio import to_thread
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.core.db import QUICK_READS, Slots
+from app.core.db import Slots
 from app.core.security import mask_token
 from app.events import participation
 from app.events.phone import Kept
@@ -90,10 +90,10 @@ def filled(blank: str, csrf: str) -> str:
 
 
 class ParticipantPollShortcut:
-    def __init__(self, app: ASGIApp, engine: Engine, slots: Slots | None = None) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, slots: Slots) -> None:
         self.app = app
         self.engine = engine
-        self.slots = slots or Slots(QUICK_READS)  # a share of the pool of its own, so it never waits for a connection
+        self.slots = slots  # shared with NewActivityShortcut: the pool's QUICK_READS, so neither waits for a connection
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         code = _is_poll(scope)
@@ -117,10 +117,10 @@ class ParticipantPollShortcut:
 class NewActivityShortcut:
     """A changed stage that the phone shows as everyone who has not answered sees it, from what the route kept."""
 
-    def __init__(self, app: ASGIApp, engine: Engine, slots: Slots | None = None) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, slots: Slots) -> None:
         self.app = app
         self.engine = engine
-        self.slots = slots or Slots(QUICK_READS)
+        self.slots = slots
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         page = await self._page(scope) if STAGE_SCOPE_KEY in scope else None

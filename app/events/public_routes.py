@@ -371,8 +371,8 @@ def live(request: Request, code: str, session: SessionDep, stage: str = "") -> R
         return _released(session, _activity_page(request, session, event, participant, shown=shown, announce=announce))
     # What every phone with nothing of its own gets: drawn once for the room, then kept for
     # app/events/live.py's NewActivityShortcut to hand out.
-    now = phone.stage_of(event, shown.activity)
-    key = blank_key(event.join_code or "", now, stage, easy_read=_easy_read(request))
+    drawn = phone.stage_of(event, shown.activity)  # what is drawn, which the key must describe
+    key = blank_key(event.join_code or "", drawn, stage, easy_read=_easy_read(request))
     blank = keep_blank(
         key,
         lambda: bytes(
